@@ -1,0 +1,54 @@
+"""newsgraph's core: a knowledge graph of news coverage (no web imports here).
+
+>>> import graph
+>>> g, report = graph.load("seeds")
+>>> report.records, report.rejected
+(1, 0)
+>>> g.article("https://www.wsj.com/articles/u-s-sanctions-drive-chinese-firms-to-advance-ai-without-latest-chips-f6aed67f").provider
+'provider:wsj.com'
+>>> g.provider("www.cointelegraph.com").article_count
+2
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import NewsgraphError, NotFound, RecordError
+from .ingest import LoadReport, read_records
+from .model import Article, CoverageGraph, Provider, Topic, build_graph
+
+__all__ = [
+    "Article",
+    "CoverageGraph",
+    "LoadReport",
+    "NewsgraphError",
+    "NotFound",
+    "Provider",
+    "RecordError",
+    "Topic",
+    "build_graph",
+    "load",
+]
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[CoverageGraph, LoadReport]:
+    """Load a folder (or one file) of records: the graph and the load report.
+
+    Broken files are listed in ``report.errors`` (file, field, reason) and skipped;
+    everything else loads. Raises :class:`NewsgraphError` only when ``path`` itself
+    does not exist.
+    """
+    started = time.perf_counter()
+    records, report = read_records(Path(path), workers=workers, progress=progress)
+    coverage = build_graph(records)
+    report.seconds = time.perf_counter() - started
+    return coverage, report

@@ -1,0 +1,536 @@
+"""Find, parse, validate and normalize news records (the only module that reads them).
+
+A record is a file whose text opens with a YAML front-matter block between two
+``---`` lines (``.yaml``/``.yml`` files may hold the YAML alone). Parsing uses
+PyYAML's C safe loader with YAML 1.1 surprises switched off: ``no``/``on``/``yes``
+stay strings, ``017`` stays a string, floats stay strings. Anchors and aliases,
+duplicate keys, deep nesting and oversized files are refused.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.md").write_text(
+...     "---\\ntitle: Hello &amp; welcome\\npublishedDateTime: 2023-05-07T13:00:00Z\\n"
+...     "webUrl: https://www.example.com/a/?utm_source=x\\n"
+...     "provider: {name: Example, domain: www.example.com}\\ntopics: [No, AI]\\n---\\n")
+>>> record = parse_file(folder / "a.md", "a.md")
+>>> record.article.title, record.article.urls, record.article.topics
+('Hello & welcome', ('https://example.com/a',), ('No', 'AI'))
+>>> _ = (folder / "b.md").write_text("---\\ntitle: [unclosed\\n---\\n")
+>>> print(parse_file(folder / "b.md", "b.md"))
+b.md: yaml: line 2, column 1: did not find expected ',' or ']'
+
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import NewsgraphError, RecordError
+from .records import Image, Listing, Record
+from .text import clean_text
+from .urls import URLError, canonical_domain, canonical_url
+
+#: File name endings that hold records.
+RECORD_SUFFIXES = (".txt", ".md", ".yaml", ".yml")
+#: Files larger than this are refused without being parsed.
+MAX_FILE_BYTES = 1_048_576
+#: Deepest nesting of YAML collections a record may use (the format needs 4).
+MAX_DEPTH = 32
+#: URL fields of a listing, most preferred first.
+URL_FIELDS = ("webUrl", "originalUrl", "ampWebUrl", "cdnAmpWebUrl")
+#: Oldest and newest publication years taken as real.
+YEAR_RANGE = (1900, 2200)
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML implicit types without the 1.1 surprises: only what records need."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:timestamp",
+    re.compile(
+        r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
+         (?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
+         (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+        re.X,
+    ),
+    list("0123456789"),
+)
+
+if yaml.__with_libyaml__:
+    _Parser: Any = yaml.cyaml.CParser
+    PARSER = "libyaml (C)"
+else:  # pragma: no cover - depends on how PyYAML was built
+    warnings.warn(
+        "PyYAML has no libyaml support: records parse with the pure-Python loader, ~10x slower",
+        RuntimeWarning,
+        stacklevel=1,
+    )
+    _Parser = yaml.parser.Parser
+    PARSER = "pure Python"
+
+
+if yaml.__with_libyaml__:
+
+    class _Loader(yaml.cyaml.CParser, yaml.constructor.SafeConstructor, _Resolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            yaml.cyaml.CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+
+else:  # pragma: no cover
+
+    class _Loader(  # type: ignore[no-redef]
+        yaml.reader.Reader,
+        yaml.scanner.Scanner,
+        yaml.parser.Parser,
+        yaml.composer.Composer,
+        yaml.constructor.SafeConstructor,
+        _Resolver,
+    ):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            _Resolver.__init__(self)
+
+
+_FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+
+
+def split_front_matter(text: str, path: str, require_fence: bool = True) -> str:
+    """Return the YAML of a record's front-matter block.
+
+    >>> split_front_matter("---\\na: 1\\n---\\nbody", "x.md")
+    'a: 1\\n'
+    >>> split_front_matter("a: 1\\n", "x.md")
+    Traceback (most recent call last):
+    ...
+    graph.errors.RecordError: x.md: -: no YAML front matter: the file must start with a '---' line
+    """
+    if not text.startswith("---"):
+        if require_fence:
+            raise RecordError(path, "-", "no YAML front matter: the file must start with a '---' line")
+        return text
+    first_break = text.find("\n")
+    if first_break == -1 or text[3:first_break].strip():
+        raise RecordError(path, "-", "the opening '---' line must stand alone")
+    body = text[first_break + 1 :]
+    end = _FENCE.search(body)
+    if end is None:
+        if require_fence:
+            raise RecordError(path, "-", "front matter has no closing '---' line")
+        return body
+    return body[: end.start()]
+
+
+def _max_collection_depth(text: str) -> int:
+    """Nesting depth from the event stream (iterative: safe for any depth)."""
+    parser = _Parser(text)
+    depth = deepest = 0
+    try:
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return deepest
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                deepest = max(deepest, depth)
+                if deepest > MAX_DEPTH:
+                    return deepest
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        parser.dispose()
+
+
+def _check_tree(root: Node, path: str) -> None:
+    """Refuse aliases (a node met twice), duplicate keys and deep nesting."""
+    seen: set[int] = set()
+    stack: list[tuple[Node, int, str]] = [(root, 0, "")]
+    while stack:
+        node, depth, where = stack.pop()
+        if id(node) in seen:
+            raise RecordError(path, where or "-", "YAML anchors and aliases are not allowed in records")
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise RecordError(path, where or "-", f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, MappingNode):
+            keys: set[str] = set()
+            for key, value in node.value:
+                if id(key) in seen:
+                    raise RecordError(path, where or "-", "YAML anchors and aliases are not allowed in records")
+                seen.add(id(key))
+                if not isinstance(key, ScalarNode):
+                    raise RecordError(path, where or "-", "mapping keys must be plain strings")
+                name = f"{where}.{key.value}" if where else key.value
+                if key.value in keys:
+                    raise RecordError(path, name, "duplicate key")
+                keys.add(key.value)
+                stack.append((value, depth + 1, name))
+        elif isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                stack.append((item, depth + 1, f"{where}[{index}]"))
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    """Parse one YAML document safely; errors become :class:`RecordError`."""
+    # Composing is recursive in libyaml's binding: measure the depth first when the
+    # text could possibly nest deeply (indentation alone cannot within MAX_FILE_BYTES).
+    loader = _Loader(text)
+    try:
+        if text.count("[") + text.count("{") + text.count("- ") + text.count("? ") > 2000:
+            if _max_collection_depth(text) > MAX_DEPTH:
+                raise RecordError(path, "-", f"nested deeper than {MAX_DEPTH} levels")
+        node = loader.get_single_node()
+        if node is None:
+            raise RecordError(path, "-", "empty front matter")
+        _check_tree(node, path)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise RecordError(path, "yaml", f"{where}{problem}") from None
+    except yaml.YAMLError as exc:
+        raise RecordError(path, "yaml", str(exc).splitlines()[0]) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a timestamp like 2023-02-30
+        raise RecordError(path, "yaml", f"bad value: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+# ---------------------------------------------------------------- field checks
+
+
+def _type_name(value: object) -> str:
+    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _string(data: dict[str, Any], key: str, path: str, where: str, *, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise RecordError(path, where + key, "missing (required)")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise RecordError(path, where + key, f"expected a string, got {_type_name(value)}")
+    text = clean_text(str(value))
+    if required and not text:
+        raise RecordError(path, where + key, "empty (required)")
+    return text or None
+
+
+def _integer(data: dict[str, Any], key: str, path: str, where: str) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RecordError(path, where + key, f"expected an integer, got {_type_name(value)} {value!r:.40}")
+    if not -(2**53) <= value <= 2**53:
+        raise RecordError(path, where + key, f"integer out of range: {value}")
+    return value
+
+
+def parse_datetime(value: object) -> datetime:
+    """A timezone-aware UTC datetime from a YAML timestamp, date or ISO-8601 string.
+
+    >>> parse_datetime("2023-05-07T13:00:00+02:00").isoformat()
+    '2023-05-07T11:00:00+00:00'
+    >>> parse_datetime("2023-05-07").isoformat()
+    '2023-05-07T00:00:00+00:00'
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text.replace(" UTC", "Z"))
+        except ValueError:
+            raise ValueError(f"not an ISO-8601 date/time: {text[:60]!r}") from None
+    else:
+        raise ValueError(f"expected a date/time, got {_type_name(value)}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    if not YEAR_RANGE[0] <= moment.year <= YEAR_RANGE[1]:
+        raise ValueError(f"year {moment.year} is out of range {YEAR_RANGE[0]}..{YEAR_RANGE[1]}")
+    return moment
+
+
+def _listing(data: object, path: str, where: str, *, primary: bool) -> tuple[Listing, list[RecordError]]:
+    """Validate and normalize one article mapping (``where`` prefixes field names)."""
+    if not isinstance(data, dict):
+        raise RecordError(path, where.rstrip(".") or "-", f"expected a mapping, got {_type_name(data)}")
+    title = _string(data, "title", path, where, required=True)
+    assert title is not None
+    raw_urls: list[str] = []
+    urls: list[str] = []
+    for key in URL_FIELDS:
+        raw = data.get(key)
+        if raw is None or raw == "":
+            continue
+        if not isinstance(raw, str):
+            raise RecordError(path, where + key, f"expected a URL string, got {_type_name(raw)}")
+        try:
+            canonical = canonical_url(raw)
+        except URLError as exc:
+            raise RecordError(path, where + key, str(exc)) from None
+        if raw.strip() not in raw_urls:
+            raw_urls.append(raw.strip())
+        if canonical not in urls:
+            urls.append(canonical)
+    if "publishedDateTime" not in data or data["publishedDateTime"] is None:
+        raise RecordError(path, where + "publishedDateTime", "missing (required)")
+    try:
+        published = parse_datetime(data["publishedDateTime"])
+    except ValueError as exc:
+        raise RecordError(path, where + "publishedDateTime", str(exc)) from None
+    provider = data.get("provider")
+    if provider is None:
+        provider = {}
+    if not isinstance(provider, dict):
+        raise RecordError(path, where + "provider", f"expected a mapping, got {_type_name(provider)}")
+    provider_name = _string(provider, "name", path, where + "provider.")
+    domain_text = _string(provider, "domain", path, where + "provider.")
+    domain = canonical_domain(domain_text) if domain_text else ""
+    if not domain and urls:
+        domain = canonical_domain(urls[0])
+    if not domain or " " in domain:
+        raise RecordError(path, where + "provider.domain", "missing, and no URL to take it from")
+    topics_raw = data.get("topics") or []
+    if not isinstance(topics_raw, list):
+        raise RecordError(path, where + "topics", f"expected a list, got {_type_name(topics_raw)}")
+    topics: list[str] = []
+    for index, topic in enumerate(topics_raw):
+        if isinstance(topic, bool) or not isinstance(topic, (str, int)):
+            raise RecordError(path, f"{where}topics[{index}]", f"expected a string, got {_type_name(topic)}")
+        name = clean_text(str(topic))
+        if name and name not in topics:
+            topics.append(name)
+    problems: list[RecordError] = []
+    images: list[Image] = []
+    images_raw = data.get("images") or []
+    if not isinstance(images_raw, list):
+        raise RecordError(path, where + "images", f"expected a list, got {_type_name(images_raw)}")
+    for index, image in enumerate(images_raw):
+        try:
+            images.append(_image(image, path, f"{where}images[{index}]."))
+        except RecordError as exc:
+            problems.append(exc)
+    listing = Listing(
+        urls=tuple(urls),
+        raw_urls=tuple(raw_urls),
+        title=title,
+        excerpt=_string(data, "excerpt", path, where),
+        published=published,
+        type=_string(data, "type", path, where),
+        quality=_integer(data, "quality", path, where),
+        heat=_integer(data, "heat", path, where),
+        provider_domain=domain,
+        provider_name=provider_name,
+        topics=tuple(topics),
+        images=tuple(images),
+    )
+    return listing, problems
+
+
+def _image(data: object, path: str, where: str) -> Image:
+    if not isinstance(data, dict):
+        raise RecordError(path, where.rstrip("."), f"expected a mapping, got {_type_name(data)}")
+    url = data.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise RecordError(path, where + "url", "missing or not a string")
+    return Image(url.strip(), _integer(data, "width", path, where), _integer(data, "height", path, where))
+
+
+def record_from_data(data: object, path: str) -> Record:
+    """Validate a parsed front-matter mapping into a :class:`Record`."""
+    if not isinstance(data, dict):
+        raise RecordError(path, "-", f"front matter must be a mapping, got {_type_name(data)}")
+    article, problems = _listing(data, path, "", primary=True)
+    related_raw = data.get("related") or []
+    if not isinstance(related_raw, list):
+        raise RecordError(path, "related", f"expected a list, got {_type_name(related_raw)}")
+    related: list[Listing] = []
+    for index, item in enumerate(related_raw):
+        try:
+            listing, item_problems = _listing(item, path, f"related[{index}].", primary=False)
+        except RecordError as exc:
+            problems.append(exc)
+            continue
+        related.append(listing)
+        problems.extend(item_problems)
+    return Record(path=path, article=article, related=tuple(related), warnings=tuple(problems))
+
+
+def parse_file(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> Record | RecordError:
+    """Read and validate one record file; never raises for bad content.
+
+    ``display`` is the path used in the record's provenance and in error messages.
+    """
+    try:
+        size = file.stat().st_size
+        if size > max_bytes:
+            return RecordError(display, "-", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+        with file.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            return RecordError(display, "-", f"file is over the {max_bytes:,}-byte limit")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return RecordError(display, "-", f"not valid UTF-8 (byte {exc.start})")
+        text = text.lstrip("\ufeff")
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\x00" in text:
+            return RecordError(display, "-", "contains NUL characters (binary file?)")
+        require_fence = file.suffix.lower() not in (".yaml", ".yml")
+        data = parse_yaml(split_front_matter(text, display, require_fence), display)
+        return record_from_data(data, display)
+    except RecordError as exc:
+        return exc
+    except OSError as exc:
+        return RecordError(display, "-", f"cannot read: {exc.strerror or exc}")
+    except RecursionError:
+        return RecordError(display, "-", "nested too deeply")
+
+
+# ------------------------------------------------------------------ whole folders
+
+
+def find_record_files(root: Path) -> list[Path]:
+    """Record files below ``root`` (or ``root`` itself), sorted, hidden folders skipped."""
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise NewsgraphError(f"{root}: no such file or folder")
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")) and d != "node_modules")
+        for name in files:
+            if name.lower().endswith(RECORD_SUFFIXES) and not name.startswith("."):
+                found.append(Path(folder) / name)
+    found.sort()
+    return found
+
+
+def _display(root: Path, file: Path) -> str:
+    if root.is_file():
+        return file.name
+    return file.relative_to(root).as_posix()
+
+
+@dataclass
+class LoadReport:
+    """What a load read, kept and refused."""
+
+    root: str
+    files: int = 0
+    records: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordError] = field(default_factory=list)
+    seconds: float = 0.0
+    parser: str = PARSER
+
+    @property
+    def rejected(self) -> int:
+        return len(self.errors)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "root": self.root,
+            "files": self.files,
+            "records": self.records,
+            "rejected": self.rejected,
+            "errors": [e.as_dict() for e in self.errors],
+            "warnings": [w.as_dict() for w in self.warnings],
+            "seconds": round(self.seconds, 3),
+            "parser": self.parser,
+        }
+
+
+def _parse_chunk(items: list[tuple[str, str]]) -> list[Record | RecordError]:
+    return [parse_file(Path(file), display) for file, display in items]
+
+
+def _chunks(items: list[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def read_records(
+    root: Path,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[Record], LoadReport]:
+    """Parse every record file below ``root``; bad files go to the report, never raise.
+
+    ``workers``: processes to parse with (default: all cores for large folders, 1 for
+    small ones). ``progress`` is called with the number of files just finished.
+    """
+    files = find_record_files(root)
+    report = LoadReport(root=str(root), files=len(files))
+    items = [(str(f), _display(root, f)) for f in files]
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(items) >= 400 else 1
+    results: Iterable[list[Record | RecordError]]
+    chunk = 64
+    if workers > 1 and len(items) > chunk:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            results = list(_consume(pool.map(_parse_chunk, _chunks(items, chunk)), progress))
+        finally:
+            pool.shutdown()
+    else:
+        results = _consume(map(_parse_chunk, _chunks(items, chunk)), progress)
+    records: list[Record] = []
+    for batch in results:
+        for result in batch:
+            if isinstance(result, RecordError):
+                report.errors.append(result)
+            else:
+                records.append(result)
+                report.warnings.extend(result.warnings)
+    report.records = len(records)
+    return records, report
+
+
+def _consume(
+    batches: Iterable[list[Record | RecordError]], progress: Callable[[int], None] | None
+) -> Iterator[list[Record | RecordError]]:
+    for batch in batches:
+        if progress is not None:
+            progress(len(batch))
+        yield batch

@@ -1,0 +1,435 @@
+"""The coverage graph: articles, providers, topics (and stories) over a NetworkX MultiDiGraph.
+
+Node ids are readable and stable: ``article:<canonical url>``, ``provider:<domain>``,
+``topic:<case-folded name>``, ``story:<key>``. Edge keys are the edge kinds, so one
+pair of nodes carries at most one edge of each kind.
+
+>>> from graph.records import Listing, Record
+>>> from datetime import datetime, timezone
+>>> when = datetime(2023, 5, 7, 13, tzinfo=timezone.utc)
+>>> a = Listing(("https://wsj.com/a",), ("https://www.wsj.com/a",), "A", None, when,
+...             "article", 80, None, "wsj.com", "WSJ", ("AI",))
+>>> b = Listing(("https://ft.com/b",), ("https://ft.com/b",), "B", None, when,
+...             "article", 70, None, "ft.com", "FT")
+>>> g = build_graph([Record("one.md", a, (b,))])
+>>> g.article("https://www.wsj.com/a/").id
+'article:https://wsj.com/a'
+>>> sorted(g.nx.successors("article:https://wsj.com/a"))
+['article:https://ft.com/b', 'provider:wsj.com', 'topic:ai']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+
+from .errors import NotFound
+from .records import Image, Listing, Record
+from .text import fold
+from .urls import URLError, canonical_domain, canonical_url
+
+ARTICLE = "article"
+PROVIDER = "provider"
+TOPIC = "topic"
+STORY = "story"
+KINDS = (ARTICLE, PROVIDER, TOPIC, STORY)
+
+PUBLISHED_BY = "published_by"
+TAGGED = "tagged"
+RELATED = "related"
+ECHOES = "echoes"
+IN_STORY = "in_story"
+EDGE_KINDS = (PUBLISHED_BY, TAGGED, RELATED, ECHOES, IN_STORY)
+
+_NO_TIME = float("-inf")
+
+
+def article_id(key: str) -> str:
+    return f"{ARTICLE}:{key}"
+
+
+def provider_id(domain: str) -> str:
+    return f"{PROVIDER}:{canonical_domain(domain)}"
+
+
+def topic_id(name: str) -> str:
+    return f"{TOPIC}:{fold(name)}"
+
+
+def kind_of(node_id: str) -> str:
+    """The kind of a node id (the part before the first colon).
+
+    >>> kind_of("provider:wsj.com")
+    'provider'
+    """
+    return node_id.split(":", 1)[0]
+
+
+# ------------------------------------------------------------------ views
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    url: str | None
+    urls: tuple[str, ...]
+    title: str
+    excerpt: str | None
+    published_at: datetime | None
+    type: str | None
+    quality: int | None
+    heat: int | None
+    provider: str
+    """Provider node id."""
+    topics: tuple[str, ...]
+    """Topic node ids."""
+    images: tuple[Image, ...]
+    sources: tuple[str, ...]
+    """Record files (relative paths) that mention this article."""
+    primary: bool
+    """True when some record has this article as its own (not only in ``related``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    id: str
+    domain: str
+    name: str
+    names: tuple[str, ...]
+    article_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    name: str
+    names: tuple[str, ...]
+    article_count: int
+
+
+# ------------------------------------------------------------------ the graph
+
+
+class CoverageGraph:
+    """A read-only knowledge graph of news coverage with look-up indexes.
+
+    Build one with :func:`build_graph` (or :func:`graph.load`). ``nx`` is the
+    underlying :class:`networkx.MultiDiGraph`, free for NetworkX algorithms; treat it
+    as read-only, since the indexes here are computed from it once.
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph, aliases: dict[str, str]) -> None:
+        self.nx = graph
+        self._aliases = aliases
+        dated = []
+        for node, data in graph.nodes(data=True):
+            if data["kind"] == ARTICLE:
+                published = data.get("published")
+                dated.append((published.timestamp() if published else _NO_TIME, node))
+        dated.sort()
+        self._times = [t for t, _ in dated]
+        self._by_time = [n for _, n in dated]
+        self._members: dict[str, list[str]] = {}
+        self._ranked: dict[str, list[str]] = {}
+
+    # -- look-ups ---------------------------------------------------------
+    def article_id_for(self, url: str) -> str | None:
+        """The article node id for any alias URL (or an article id), or ``None``."""
+        if url.startswith(f"{ARTICLE}:") and url in self.nx:
+            return url
+        found = self._aliases.get(url)
+        if found is not None:
+            return found
+        try:
+            return self._aliases.get(canonical_url(url))
+        except URLError:
+            return None
+
+    def article(self, url: str) -> Article:
+        """The article with this URL (any alias) or node id; raises :class:`NotFound`."""
+        node = self.article_id_for(url)
+        if node is None:
+            raise NotFound(ARTICLE, url)
+        return self.article_view(node)
+
+    def provider(self, domain: str) -> Provider:
+        """The provider (outlet) for a domain, with or without ``www.``."""
+        node = domain if domain.startswith(f"{PROVIDER}:") else provider_id(domain)
+        if node not in self.nx:
+            raise NotFound(PROVIDER, domain)
+        return self.provider_view(node)
+
+    def topic(self, name: str) -> Topic:
+        """The topic with this name, in any letter case."""
+        node = name if name.startswith(f"{TOPIC}:") and name in self.nx else topic_id(name)
+        if node not in self.nx:
+            raise NotFound(TOPIC, name)
+        return self.topic_view(node)
+
+    def node(self, node_id: str) -> Article | Provider | Topic | Any:
+        """The view of any node by id (stories come from :mod:`graph.stories`)."""
+        if node_id not in self.nx:
+            raise NotFound("node", node_id)
+        kind = self.nx.nodes[node_id]["kind"]
+        if kind == ARTICLE:
+            return self.article_view(node_id)
+        if kind == PROVIDER:
+            return self.provider_view(node_id)
+        if kind == TOPIC:
+            return self.topic_view(node_id)
+        from .stories import story_view  # stories build on the model, not the reverse
+
+        return story_view(self, node_id)
+
+    # -- views ------------------------------------------------------------
+    def article_view(self, node: str) -> Article:
+        data = self.nx.nodes[node]
+        provider = ""
+        topics = []
+        for _, target, kind in self.nx.out_edges(node, keys=True):
+            if kind == PUBLISHED_BY:
+                provider = target
+            elif kind == TAGGED:
+                topics.append(target)
+        return Article(
+            id=node,
+            url=data.get("url"),
+            urls=data["urls"],
+            title=data["title"],
+            excerpt=data.get("excerpt"),
+            published_at=data.get("published"),
+            type=data.get("type"),
+            quality=data.get("quality"),
+            heat=data.get("heat"),
+            provider=provider,
+            topics=tuple(sorted(topics)),
+            images=data.get("images", ()),
+            sources=data["sources"],
+            primary=data["primary"],
+        )
+
+    def provider_view(self, node: str) -> Provider:
+        data = self.nx.nodes[node]
+        return Provider(node, data["domain"], data["name"], data["names"], len(self.members(node)))
+
+    def topic_view(self, node: str) -> Topic:
+        data = self.nx.nodes[node]
+        return Topic(node, data["name"], data["names"], len(self.members(node)))
+
+    # -- indexes ----------------------------------------------------------
+    def members(self, node: str) -> list[str]:
+        """Articles published by a provider or tagged with a topic, oldest first."""
+        cached = self._members.get(node)
+        if cached is None:
+            want = PUBLISHED_BY if kind_of(node) == PROVIDER else TAGGED
+            found = [src for src, _, kind in self.nx.in_edges(node, keys=True) if kind == want]
+            cached = sorted(found, key=self.sort_key)
+            self._members[node] = cached
+        return cached
+
+    def sort_key(self, node: str) -> tuple[float, str]:
+        published = self.nx.nodes[node].get("published")
+        return (published.timestamp() if published else _NO_TIME, node)
+
+    def articles_by_time(self, since: datetime | None = None, until: datetime | None = None) -> list[str]:
+        """Article ids, oldest first, optionally within ``[since, until]`` (binary search)."""
+        lo = bisect_left(self._times, since.timestamp()) if since else 0
+        hi = bisect_right(self._times, until.timestamp()) if until else len(self._times)
+        if since is None and until is None:
+            return self._by_time
+        return self._by_time[lo:hi]
+
+    def ranked(self, kind: str) -> list[str]:
+        """Providers or topics, most articles first (ties by id)."""
+        cached = self._ranked.get(kind)
+        if cached is None:
+            nodes = [n for n, k in self.nx.nodes(data="kind") if k == kind]
+            cached = sorted(nodes, key=lambda n: (-len(self.members(n)), n))
+            self._ranked[kind] = cached
+        return cached
+
+    def count(self, kind: str) -> int:
+        if kind == ARTICLE:
+            return len(self._by_time)
+        return len(self.ranked(kind))
+
+    def __repr__(self) -> str:
+        return (
+            f"<CoverageGraph {self.count(ARTICLE)} articles, {self.count(PROVIDER)} providers, "
+            f"{self.count(TOPIC)} topics, {self.nx.number_of_edges()} edges>"
+        )
+
+
+# ------------------------------------------------------------------ building
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def add(self, item: str) -> None:
+        self.parent.setdefault(item, item)
+
+    def find(self, item: str) -> str:
+        parent = self.parent
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def listing_key(listing: Listing) -> str:
+    """The key of a listing: its preferred canonical URL, or a hash for URL-less records.
+
+    The hash covers the provider, the case-folded title and the publication time, so
+    the same URL-less record always gets the same key.
+    """
+    if listing.urls:
+        return listing.urls[0]
+    published = listing.published.isoformat() if listing.published else ""
+    digest = hashlib.sha1(f"{listing.provider_domain}|{fold(listing.title)}|{published}".encode()).hexdigest()
+    return f"urn:newsgraph:{listing.provider_domain}:{digest[:16]}"
+
+
+@dataclass(slots=True)
+class _Mention:
+    listing: Listing
+    source: str
+    primary: bool
+    position: int
+
+    def rank(self) -> tuple[bool, float, str, int]:
+        published = self.listing.published.timestamp() if self.listing.published else float("inf")
+        return (not self.primary, published, self.source, self.position)
+
+
+def _most_common(counter: Counter[str]) -> tuple[str, tuple[str, ...]]:
+    ordered = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return ordered[0][0], tuple(name for name, _ in ordered)
+
+
+def build_graph(records: Iterable[Record]) -> CoverageGraph:
+    """Build the coverage graph from parsed records; the input order does not matter.
+
+    An article listed many times (as a primary and in ``related`` lists, under any
+    alias) becomes one node. Its fields come from the best listing: a primary record
+    first, then the earliest publication time, then the file path; missing fields are
+    filled from the other listings. Topics are the union over primary listings.
+    """
+    ordered = sorted(records, key=lambda r: r.path)
+    links = _UnionFind()
+    mentions: list[tuple[str, _Mention]] = []
+    for record in ordered:
+        listings = [(record.article, True, 0)] + [(r, False, i + 1) for i, r in enumerate(record.related)]
+        for listing, primary, position in listings:
+            key = listing_key(listing)
+            links.add(key)
+            for alias in listing.urls[1:]:
+                links.add(alias)
+                links.union(key, alias)
+            mentions.append((key, _Mention(listing, record.path, primary, position)))
+
+    groups: dict[str, list[_Mention]] = defaultdict(list)
+    for key, mention in mentions:
+        groups[links.find(key)].append(mention)
+
+    graph = nx.MultiDiGraph(name="newsgraph")
+    aliases: dict[str, str] = {}
+    group_node: dict[str, str] = {}
+    provider_names: dict[str, Counter[str]] = defaultdict(Counter)
+    topic_names: dict[str, Counter[str]] = defaultdict(Counter)
+    article_nodes: list[tuple[str, dict[str, Any], str, list[str]]] = []
+
+    for root, group in groups.items():
+        group.sort(key=_Mention.rank)
+        best = group[0].listing
+        node = article_id(listing_key(best))
+        group_node[root] = node
+        urls: list[str] = []
+        raw_urls: set[str] = set()
+        for mention in group:
+            for alias in mention.listing.urls:
+                aliases[alias] = node
+                if alias not in urls:
+                    urls.append(alias)
+            raw_urls.update(mention.listing.raw_urls)
+            provider_names[mention.listing.provider_domain].update(
+                [mention.listing.provider_name] if mention.listing.provider_name else []
+            )
+
+        def first(field: str) -> Any:
+            for mention in group:
+                value = getattr(mention.listing, field)
+                if value is not None and value != ():
+                    return value
+            return None
+
+        topics: dict[str, str] = {}
+        for mention in group:
+            if mention.primary:
+                for name in mention.listing.topics:
+                    key = fold(name)
+                    topic_names[key][name] += 1
+                    topics.setdefault(key, name)
+        attrs: dict[str, Any] = {
+            "kind": ARTICLE,
+            "url": best.urls[0] if best.urls else None,
+            "urls": tuple(sorted(raw_urls | set(urls))),
+            "title": best.title,
+            "excerpt": first("excerpt"),
+            "published": best.published,
+            "type": first("type"),
+            "quality": first("quality"),
+            "heat": first("heat"),
+            "images": first("images") or (),
+            "sources": tuple(sorted({m.source for m in group})),
+            "primary": group[0].primary,
+        }
+        article_nodes.append((node, attrs, best.provider_domain, sorted(topics)))
+
+    # Nodes in sorted id order: the same folder gives the same graph, whatever the order.
+    article_nodes.sort(key=lambda item: item[0])
+    for node, attrs, _, _ in article_nodes:
+        graph.add_node(node, **{k: v for k, v in attrs.items() if v is not None})
+    for domain in sorted(provider_names):
+        name, names = _most_common(provider_names[domain]) if provider_names[domain] else (domain, ())
+        graph.add_node(provider_id(domain), kind=PROVIDER, domain=domain, name=name, names=names)
+    for key in sorted(topic_names):
+        name, names = _most_common(topic_names[key])
+        graph.add_node(f"{TOPIC}:{key}", kind=TOPIC, name=name, names=names)
+
+    for node, _, domain, topic_keys in article_nodes:
+        graph.add_edge(node, provider_id(domain), key=PUBLISHED_BY, kind=PUBLISHED_BY)
+        for key in topic_keys:
+            graph.add_edge(node, f"{TOPIC}:{key}", key=TAGGED, kind=TAGGED)
+
+    related: dict[tuple[str, str], tuple[int, set[str]]] = {}
+    for record in ordered:
+        source = group_node[links.find(listing_key(record.article))]
+        for position, listing in enumerate(record.related, start=1):
+            target = group_node[links.find(listing_key(listing))]
+            if target == source:
+                continue
+            rank, files = related.get((source, target), (position, set()))
+            files.add(record.path)
+            related[(source, target)] = (min(rank, position), files)
+    for (source, target), (rank, files) in sorted(related.items()):
+        graph.add_edge(source, target, key=RELATED, kind=RELATED, rank=rank, sources=tuple(sorted(files)))
+
+    return CoverageGraph(graph, aliases)

@@ -1,0 +1,234 @@
+"""Pure query functions over a :class:`~graph.model.CoverageGraph`: ids in, plain values out.
+
+>>> import graph
+>>> g, _ = graph.load("seeds")
+>>> [g.nx.nodes[a]["title"] for a in find_articles(g, ArticleFilter(provider="cointelegraph.com"))]
+['State-sponsored Chinese AI firm launches bot service to ‘surpass’ ChatGPT', "China is developing AI without US chips: Here's how"]
+>>> stats(g)
+Stats(articles=9, providers=8, topics=2, stories=0, edges=19)
+>>> page = paginate(find_articles(g), first=2)
+>>> page.total, len(page.items), page.has_next
+(9, 2, True)
+>>> paginate(find_articles(g), first=2, after=page.end_cursor).start
+2
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from .errors import NewsgraphError, NotFound
+from .model import (
+    ARTICLE,
+    PROVIDER,
+    PUBLISHED_BY,
+    RELATED,
+    STORY,
+    TAGGED,
+    TOPIC,
+    CoverageGraph,
+    provider_id,
+    topic_id,
+)
+
+T = TypeVar("T")
+
+__all__ = [
+    "ArticleFilter",
+    "Page",
+    "Stats",
+    "decode_cursor",
+    "encode_cursor",
+    "find_articles",
+    "listed_by",
+    "paginate",
+    "provider_topics",
+    "related",
+    "stats",
+    "topic_providers",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    """Which articles to list; every field is optional and they combine with AND."""
+
+    provider: str | None = None
+    """Provider domain (``www.`` optional) or provider id."""
+    topic: str | None = None
+    """Topic name in any case, or topic id."""
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+    """Case-insensitive text that the title or excerpt contains."""
+    min_quality: int | None = None
+    type: str | None = None
+    """``article``, ``video``, ..."""
+
+
+def find_articles(g: CoverageGraph, flt: ArticleFilter | None = None, *, newest_first: bool = True) -> list[str]:
+    """Article ids matching ``flt``, ordered by publication time (ties by id).
+
+    The narrowest index is used first (a provider's or topic's articles, or a binary
+    search on time); the other conditions filter that list.
+    """
+    flt = flt or ArticleFilter()
+    if flt.provider is not None:
+        node = flt.provider if flt.provider.startswith(f"{PROVIDER}:") else provider_id(flt.provider)
+        candidates = g.members(node) if node in g.nx else []
+    elif flt.topic is not None:
+        node = flt.topic if flt.topic.startswith(f"{TOPIC}:") else topic_id(flt.topic)
+        candidates = g.members(node) if node in g.nx else []
+    else:
+        candidates = g.articles_by_time(flt.since, flt.until)
+    nodes = g.nx.nodes
+    result: list[str] = []
+    needle = flt.text.casefold() if flt.text else None
+    topic_node = None
+    if flt.topic is not None and flt.provider is not None:
+        topic_node = flt.topic if flt.topic.startswith(f"{TOPIC}:") else topic_id(flt.topic)
+    for node in candidates:
+        data = nodes[node]
+        published = data.get("published")
+        if flt.since is not None and (published is None or published < flt.since):
+            continue
+        if flt.until is not None and (published is None or published > flt.until):
+            continue
+        if flt.min_quality is not None and data.get("quality", -(2**63)) < flt.min_quality:
+            continue
+        if flt.type is not None and data.get("type") != flt.type:
+            continue
+        if topic_node is not None and not g.nx.has_edge(node, topic_node, TAGGED):
+            continue
+        if needle is not None and needle not in data["title"].casefold():
+            if needle not in (data.get("excerpt") or "").casefold():
+                continue
+        result.append(node)
+    if newest_first:
+        result.reverse()
+    return result
+
+
+def related(g: CoverageGraph, article: str) -> list[str]:
+    """Articles that ``article``'s record lists as related, in the aggregator's order."""
+    out = [(data.get("rank", 0), target) for _, target, kind, data in g.nx.out_edges(article, keys=True, data=True)
+           if kind == RELATED]
+    return [target for _, target in sorted(out)]
+
+
+def listed_by(g: CoverageGraph, article: str) -> list[str]:
+    """Articles whose records list ``article`` as related, oldest first."""
+    found = [source for source, _, kind in g.nx.in_edges(article, keys=True) if kind == RELATED]
+    return sorted(found, key=g.sort_key)
+
+
+def provider_topics(g: CoverageGraph, provider: str) -> list[tuple[str, int]]:
+    """Topics of a provider's articles with how many articles carry each, most first."""
+    counts: Counter[str] = Counter()
+    for article in g.members(provider):
+        for _, target, kind in g.nx.out_edges(article, keys=True):
+            if kind == TAGGED:
+                counts[target] += 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def topic_providers(g: CoverageGraph, topic: str) -> list[tuple[str, int]]:
+    """Providers that published articles on a topic, with counts, most first."""
+    counts: Counter[str] = Counter()
+    for article in g.members(topic):
+        for _, target, kind in g.nx.out_edges(article, keys=True):
+            if kind == PUBLISHED_BY:
+                counts[target] += 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    articles: int
+    providers: int
+    topics: int
+    stories: int
+    edges: int
+
+
+def stats(g: CoverageGraph) -> Stats:
+    """Node counts by kind and the edge count."""
+    return Stats(
+        articles=g.count(ARTICLE),
+        providers=g.count(PROVIDER),
+        topics=g.count(TOPIC),
+        stories=g.count(STORY),
+        edges=g.nx.number_of_edges(),
+    )
+
+
+# ------------------------------------------------------------------ pagination
+
+
+def encode_cursor(offset: int) -> str:
+    """An opaque cursor for a position in a list.
+
+    >>> decode_cursor(encode_cursor(41))
+    41
+    """
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """The position a cursor points at; raises :class:`NewsgraphError` if it is not one."""
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+        prefix, _, number = text.partition(":")
+        if prefix != "offset" or not number.isdigit() or len(number) > 12:
+            raise ValueError(text)
+        return int(number)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise NewsgraphError(f"invalid cursor {cursor[:40]!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+    start: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.start + len(self.items) < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.start > 0
+
+    def cursor(self, index: int) -> str:
+        """The cursor of the ``index``-th item of this page."""
+        return encode_cursor(self.start + index)
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursor(len(self.items) - 1) if self.items else None
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursor(0) if self.items else None
+
+
+def paginate(items: Sequence[T], first: int, after: str | None = None) -> Page[T]:
+    """The ``first`` items after the cursor ``after`` (Relay-style forward pagination)."""
+    if first < 0:
+        raise NewsgraphError(f"first must not be negative, got {first}")
+    start = decode_cursor(after) + 1 if after else 0
+    return Page(items=items[start : start + first], total=len(items), start=start)
+
+
+def require(g: CoverageGraph, node: str, kind: str) -> str:
+    """``node`` if it is a node of ``kind``; raises :class:`NotFound` otherwise."""
+    if node not in g.nx or g.nx.nodes[node]["kind"] != kind:
+        raise NotFound(kind, node)
+    return node

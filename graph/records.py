@@ -1,0 +1,46 @@
+"""Plain values produced by ingest and consumed by the model builder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .errors import RecordError
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One appearance of an article in a record: as its primary or in its ``related`` list."""
+
+    urls: tuple[str, ...]
+    """Canonical URLs of every alias, preferred first (webUrl, originalUrl, AMP)."""
+    raw_urls: tuple[str, ...]
+    """The alias URLs exactly as the record gives them."""
+    title: str
+    excerpt: str | None
+    published: datetime | None
+    type: str | None
+    quality: int | None
+    heat: int | None
+    provider_domain: str
+    provider_name: str | None
+    topics: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A parsed record file: its article, the related listings that were usable, and warnings."""
+
+    path: str
+    """Path relative to the folder that was loaded (``/`` separated)."""
+    article: Listing
+    related: tuple[Listing, ...] = ()
+    warnings: tuple[RecordError, ...] = field(default=())
