@@ -49,6 +49,8 @@ IN_STORY = "in_story"
 EDGE_KINDS = (PUBLISHED_BY, TAGGED, RELATED, ECHOES, IN_STORY)
 
 _NO_TIME = float("-inf")
+#: The edge kind that links an article to a provider, topic or story it belongs to.
+_MEMBER_EDGE = {PROVIDER: PUBLISHED_BY, TOPIC: TAGGED, STORY: IN_STORY}
 
 
 def article_id(key: str) -> str:
@@ -225,10 +227,10 @@ class CoverageGraph:
 
     # -- indexes ----------------------------------------------------------
     def members(self, node: str) -> list[str]:
-        """Articles published by a provider or tagged with a topic, oldest first."""
+        """Articles of a provider, topic or story, oldest first (ties by id); cached."""
         cached = self._members.get(node)
         if cached is None:
-            want = PUBLISHED_BY if kind_of(node) == PROVIDER else TAGGED
+            want = _MEMBER_EDGE[kind_of(node)]
             found = [src for src, _, kind in self.nx.in_edges(node, keys=True) if kind == want]
             cached = sorted(found, key=self.sort_key)
             self._members[node] = cached
