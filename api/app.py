@@ -1,0 +1,210 @@
+"""The Starlette application: ``/graphql`` (queries, and the explorer for browsers) and
+``/healthz``. Built by :func:`create_app` from a graph; nothing is loaded at import time.
+
+Bad HTTP input never reaches the schema: bodies over the limit get 413, anything that is
+not a well-formed GraphQL request gets 400 with a GraphQL-style ``errors`` body.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from functools import lru_cache
+from typing import Any
+
+from graphql import GraphQLError, parse
+from graphql.language import DocumentNode, OperationDefinitionNode, OperationType
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from graph.model import CoverageGraph
+from graph.queries import stats
+
+from .schema import build_schema
+from .settings import Settings
+from .types import Context
+
+
+class GraphHolder:
+    """The graph being served; :meth:`swap` replaces it atomically for later requests.
+
+    A request takes ``current`` once when it starts, so it sees the old graph or the new
+    one, never a mix.
+    """
+
+    def __init__(self, graph: CoverageGraph) -> None:
+        self._graph = graph
+        self._lock = threading.Lock()
+        self.generation = 0
+
+    @property
+    def current(self) -> CoverageGraph:
+        return self._graph
+
+    def swap(self, graph: CoverageGraph) -> None:
+        with self._lock:
+            self._graph = graph
+            self.generation += 1
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def error_response(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"data": None, "errors": [{"message": message}]}, status_code=status)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BadRequest("invalid Content-Length header")
+        if int(declared) > limit:
+            raise BadRequest(f"request body is {declared} bytes, over the {limit}-byte limit", 413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(f"request body is over the {limit}-byte limit", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode_json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise BadRequest(f"{what} is not valid JSON: {exc}") from None
+
+
+def _check_params(params: Any) -> tuple[str, dict[str, Any] | None, str | None]:
+    if not isinstance(params, dict):
+        raise BadRequest(f"request body must be a JSON object, got {type(params).__name__}")
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise BadRequest("`query` must be a non-empty string")
+    variables = params.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        raise BadRequest("`variables` must be a JSON object")
+    operation = params.get("operationName")
+    if operation is not None and not isinstance(operation, str):
+        raise BadRequest("`operationName` must be a string")
+    if "\x00" in query or any(0xD800 <= ord(c) <= 0xDFFF for c in query if ord(c) >= 0xD800):
+        raise BadRequest("`query` contains NUL characters or lone surrogates")
+    return query, variables, operation
+
+
+async def _request_params(request: Request, settings: Settings) -> dict[str, Any]:
+    if request.method == "GET":
+        params: dict[str, Any] = dict(request.query_params)
+        if "variables" in params:
+            params["variables"] = _decode_json(params["variables"], "`variables`")
+        return params
+    raw = await _read_body(request, settings.max_body_bytes)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"request body is not valid UTF-8 (byte {exc.start})") from None
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type == "application/graphql":
+        return {"query": text}
+    if content_type not in ("application/json", "application/graphql-response+json", ""):
+        raise BadRequest(f"unsupported content type {content_type!r}: send application/json", 415)
+    if not text.strip():
+        raise BadRequest("request body is empty")
+    return _decode_json(text, "request body")  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1024)
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
+
+
+def _check_operation(query: str, operation: str | None, method: str, settings: Settings) -> None:
+    """Pick the operation as GraphQL-over-HTTP says; the schema reports syntax errors."""
+    try:
+        document = _parse(query, settings.max_tokens)
+    except GraphQLError:
+        return
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if not operations:
+        raise BadRequest("the document has no operation to run")
+    if operation is None:
+        if len(operations) > 1:
+            raise BadRequest("the document has several operations: name one with `operationName`")
+        chosen = operations[0]
+    else:
+        named = [op for op in operations if op.name is not None and op.name.value == operation]
+        if not named:
+            raise BadRequest(f"no operation named {operation[:100]!r} in the document")
+        chosen = named[0]
+    if method == "GET" and chosen.operation is not OperationType.QUERY:
+        raise BadRequest(f"{chosen.operation.value} operations are not allowed over GET: use POST", 405)
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
+
+
+def create_app(graph: CoverageGraph | GraphHolder, settings: Settings | None = None) -> Starlette:
+    """The newsgraph web app serving ``graph`` (or a :class:`GraphHolder` for reloads)."""
+    settings = settings or Settings()
+    holder = graph if isinstance(graph, GraphHolder) else GraphHolder(graph)
+    schema = build_schema(settings)
+
+    async def graphql(request: Request) -> Response:
+        if request.method == "GET" and _wants_html(request):
+            if not settings.explorer:
+                return error_response("the explorer is turned off (setting `explorer`)", 404)
+            from .explorer import graphiql_page
+
+            return HTMLResponse(graphiql_page())
+        try:
+            query, variables, operation = _check_params(await _request_params(request, settings))
+            _check_operation(query, operation, request.method, settings)
+        except BadRequest as exc:
+            return error_response(exc.message, exc.status)
+        context = Context(holder.current, settings, time.monotonic() + settings.query_timeout)
+        result = schema.execute_sync(
+            query, variable_values=variables, context_value=context, operation_name=operation
+        )
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [error.formatted for error in result.errors]
+        # A request that could not run at all (parse, validation, limits) is a 400.
+        status = 400 if result.errors and result.data is None else 200
+        return JSONResponse(body, status_code=status)
+
+    async def healthz(request: Request) -> Response:
+        s = stats(holder.current)
+        return JSONResponse(
+            {"status": "ok", "generation": holder.generation, "articles": s.articles, "providers": s.providers,
+             "topics": s.topics, "stories": s.stories, "edges": s.edges}
+        )
+
+    middleware = []
+    if settings.cors_origins.strip():
+        origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+        middleware.append(Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
+                                     allow_headers=["content-type"]))
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=middleware,
+    )
+    app.state.holder = holder
+    app.state.settings = settings
+    app.state.schema = schema
+    return app
