@@ -20,7 +20,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from graph.model import CoverageGraph
 from graph.queries import stats
@@ -197,13 +197,15 @@ def create_app(graph: CoverageGraph | GraphHolder, settings: Settings | None = N
         origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
         middleware.append(Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                                      allow_headers=["content-type"]))
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
-        middleware=middleware,
-    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if settings.explorer:
+        from .explorer import routes as explorer_routes
+
+        routes.extend(explorer_routes(holder, settings))
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.holder = holder
     app.state.settings = settings
     app.state.schema = schema

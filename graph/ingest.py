@@ -3,8 +3,10 @@
 A record is a file whose text opens with a YAML front-matter block between two
 ``---`` lines (``.yaml``/``.yml`` files may hold the YAML alone). Parsing uses
 PyYAML's C safe loader with YAML 1.1 surprises switched off: ``no``/``on``/``yes``
-stay strings, ``017`` stays a string, floats stay strings. Anchors and aliases,
-duplicate keys, deep nesting and oversized files are refused.
+stay strings, ``017`` stays a string, floats and dates stay strings (a date is
+parsed only where a date is expected, so a bad one is reported under its field).
+Anchors and aliases, explicit tags other than the plain ones (``!!python/...``,
+``!!binary``, ...), duplicate keys, deep nesting and oversized files are refused.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -68,16 +71,13 @@ _Resolver.add_implicit_resolver(
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
 )
-_Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:timestamp",
-    re.compile(
-        r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
-        |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
-         (?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
-         (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
-        re.X,
-    ),
-    list("0123456789"),
+# No implicit timestamps: a date stays a string until a field that wants a date parses
+# it (parse_datetime), so ``title: 2023-05-07`` is a title and ``2023-02-30`` is an
+# error of the field that holds it, not of the whole file.
+
+#: The only tags a record's nodes may carry (what the resolver above produces).
+ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "bool", "null", "seq", "map")
 )
 
 if yaml.__with_libyaml__:
@@ -118,6 +118,30 @@ else:  # pragma: no cover
             yaml.composer.Composer.__init__(self)
             yaml.constructor.SafeConstructor.__init__(self)
             _Resolver.__init__(self)
+
+
+def _keep_text_if_malformed(
+    construct: Callable[[yaml.constructor.SafeConstructor, ScalarNode], Any],
+) -> Callable[[yaml.constructor.SafeConstructor, Node], Any]:
+    """Wrap a scalar constructor: a malformed value (``!!int ''``, ``!!bool maybe``,
+    an integer of 5,000 digits) stays a string, so the field check reports it by name."""
+
+    def build(loader: yaml.constructor.SafeConstructor, node: Node) -> Any:
+        try:
+            return construct(loader, node)  # type: ignore[arg-type]
+        except (ValueError, IndexError, KeyError):
+            return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+    return build
+
+
+_Loader.add_constructor(
+    "tag:yaml.org,2002:int", _keep_text_if_malformed(yaml.constructor.SafeConstructor.construct_yaml_int)
+)
+_Loader.add_constructor(
+    "tag:yaml.org,2002:bool", _keep_text_if_malformed(yaml.constructor.SafeConstructor.construct_yaml_bool)
+)
+_TIMESTAMPS = yaml.constructor.SafeConstructor()
 
 
 _FENCE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
@@ -178,6 +202,8 @@ def _check_tree(root: Node, path: str) -> None:
         if id(node) in seen:
             raise RecordError(path, where or "-", "YAML anchors and aliases are not allowed in records")
         seen.add(id(node))
+        if node.tag not in ALLOWED_TAGS:
+            raise RecordError(path, where or "-", f"YAML tag {node.tag[:80]!r} is not allowed in records")
         if depth > MAX_DEPTH:
             raise RecordError(path, where or "-", f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, MappingNode):
@@ -186,7 +212,7 @@ def _check_tree(root: Node, path: str) -> None:
                 if id(key) in seen:
                     raise RecordError(path, where or "-", "YAML anchors and aliases are not allowed in records")
                 seen.add(id(key))
-                if not isinstance(key, ScalarNode):
+                if not isinstance(key, ScalarNode) or key.tag not in ALLOWED_TAGS:
                     raise RecordError(path, where or "-", "mapping keys must be plain strings")
                 name = f"{where}.{key.value}" if where else key.value
                 if key.value in keys:
@@ -202,7 +228,10 @@ def parse_yaml(text: str, path: str) -> Any:
     """Parse one YAML document safely; errors become :class:`RecordError`."""
     # Composing is recursive in libyaml's binding: measure the depth first when the
     # text could possibly nest deeply (indentation alone cannot within MAX_FILE_BYTES).
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except ValueError as exc:  # lone surrogates cannot be encoded for libyaml
+        raise RecordError(path, "yaml", f"text cannot be encoded as UTF-8: {exc.reason}") from None
     try:
         if text.count("[") + text.count("{") + text.count("- ") + text.count("? ") > 2000:
             if _max_collection_depth(text) > MAX_DEPTH:
@@ -219,7 +248,7 @@ def parse_yaml(text: str, path: str) -> Any:
         raise RecordError(path, "yaml", f"{where}{problem}") from None
     except yaml.YAMLError as exc:
         raise RecordError(path, "yaml", str(exc).splitlines()[0]) from None
-    except (ValueError, OverflowError) as exc:  # e.g. a timestamp like 2023-02-30
+    except (ValueError, OverflowError) as exc:  # a safety net: constructors are lenient
         raise RecordError(path, "yaml", f"bad value: {exc}") from None
     finally:
         loader.dispose()
@@ -229,7 +258,7 @@ def parse_yaml(text: str, path: str) -> Any:
 
 
 def _type_name(value: object) -> str:
-    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer"}.get(
+    return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", type(None): "null"}.get(
         type(value), type(value).__name__
     )
 
@@ -266,6 +295,12 @@ def parse_datetime(value: object) -> datetime:
     '2023-05-07T11:00:00+00:00'
     >>> parse_datetime("2023-05-07").isoformat()
     '2023-05-07T00:00:00+00:00'
+    >>> parse_datetime("2001-12-14 21:59:43.10 -5").isoformat()  # YAML's own timestamp form
+    '2001-12-15T02:59:43.100000+00:00'
+    >>> parse_datetime("2023-02-30")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a valid date/time: '2023-02-30' (day is out of range for month)
     """
     if isinstance(value, datetime):
         moment = value
@@ -276,12 +311,21 @@ def parse_datetime(value: object) -> datetime:
         try:
             moment = datetime.fromisoformat(text.replace(" UTC", "Z"))
         except ValueError:
-            raise ValueError(f"not an ISO-8601 date/time: {text[:60]!r}") from None
+            if not _TIMESTAMPS.timestamp_regexp.match(text):
+                raise ValueError(f"not an ISO-8601 date/time: {text[:60]!r}") from None
+            try:  # the YAML timestamp forms fromisoformat does not know (``... 21:59:43.10 -5``)
+                parsed = _TIMESTAMPS.construct_yaml_timestamp(ScalarNode("tag:yaml.org,2002:timestamp", text))
+            except ValueError as exc:
+                raise ValueError(f"not a valid date/time: {text[:60]!r} ({exc})") from None
+            return parse_datetime(parsed)
     else:
         raise ValueError(f"expected a date/time, got {_type_name(value)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last representable instant
+        raise ValueError(f"year {moment.year} is out of range {YEAR_RANGE[0]}..{YEAR_RANGE[1]}") from None
     if not YEAR_RANGE[0] <= moment.year <= YEAR_RANGE[1]:
         raise ValueError(f"year {moment.year} is out of range {YEAR_RANGE[0]}..{YEAR_RANGE[1]}")
     return moment
@@ -325,8 +369,10 @@ def _listing(data: object, path: str, where: str, *, primary: bool) -> tuple[Lis
     domain = canonical_domain(domain_text) if domain_text else ""
     if not domain and urls:
         domain = canonical_domain(urls[0])
-    if not domain or " " in domain:
+    if not domain:
         raise RecordError(path, where + "provider.domain", "missing, and no URL to take it from")
+    if any(ch.isspace() for ch in domain):
+        raise RecordError(path, where + "provider.domain", f"not a domain name: {domain[:80]!r}")
     topics_raw = data.get("topics") or []
     if not isinstance(topics_raw, list):
         raise RecordError(path, where + "topics", f"expected a list, got {_type_name(topics_raw)}")
@@ -399,7 +445,10 @@ def parse_file(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> Rec
     ``display`` is the path used in the record's provenance and in error messages.
     """
     try:
-        size = file.stat().st_size
+        status = file.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
+            return RecordError(display, "-", "not a regular file")
+        size = status.st_size
         if size > max_bytes:
             return RecordError(display, "-", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
         with file.open("rb") as handle:
@@ -411,6 +460,8 @@ def parse_file(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> Rec
         except UnicodeDecodeError as exc:
             return RecordError(display, "-", f"not valid UTF-8 (byte {exc.start})")
         text = text.lstrip("\ufeff")
+        if not text.strip():
+            return RecordError(display, "-", "empty file")
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         if "\x00" in text:

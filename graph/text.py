@@ -10,6 +10,8 @@ ftfy, control characters and lone surrogates are dropped, and runs of white spac
 'Fish & chips today'
 >>> clean_text("caf\\u00e9 \\u6f22\\u5b57 \\U0001f600")
 'café 漢字 😀'
+>>> clean_text("ÐŸÑ€Ð¸Ð²ÐµÑ‚")
+'Привет'
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ import ftfy
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
-# Characters that only show up in mojibake of UTF-8 read as Windows-1252 / Latin-1.
-_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u00f0][\u0080-\u02ff\u2010-\u203a\u20ac\u2122]")
+# A UTF-8 lead byte (0xC2-0xF4) followed by a continuation byte (0x80-0xBF), both read
+# as Windows-1252 / Latin-1: the shape of mojibake in every script, not only Latin.
+# Only a hint: ftfy decides whether the text really is mojibake.
+_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u02ff\u2010-\u203a\u20ac\u2122]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(value: str) -> str:
@@ -30,6 +35,9 @@ def clean_text(value: str) -> str:
     if "&" in value:
         value = html.unescape(value)
     if not value.isascii():
+        if _SURROGATE.search(value):
+            # Join surrogate pairs into the character they encode; drop lone halves.
+            value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
         if _MOJIBAKE_HINT.search(value):
             value = ftfy.fix_encoding(value)
         value = _CONTROL.sub("", value)

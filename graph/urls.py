@@ -2,8 +2,10 @@
 
 The canonical form has a lower-case host without ``www.``, ``https`` for both web
 schemes, no default port, no fragment, no tracking parameters, a sorted query and
-no trailing slash. AMP variants (``/amp`` suffixes, ``?amp=1``, Google AMP cache
-URLs) map to the page they mirror.
+no trailing slash. International host names take their ASCII (punycode) form and
+the path its RFC 3986 normal form (non-ASCII characters percent-encoded, escapes of
+unreserved characters decoded, hex digits upper-case). AMP variants (``/amp``
+suffixes, ``?amp=1``, Google AMP cache and viewer URLs) map to the page they mirror.
 
 >>> canonical_url("HTTPS://WWW.WSJ.com/articles/x-1/?utm_source=tw&b=2&a=1#top")
 'https://wsj.com/articles/x-1?a=1&b=2'
@@ -13,11 +15,14 @@ URLs) map to the page they mirror.
 'https://example.com/story'
 >>> canonical_domain("WWW.Fudzilla.com.")
 'fudzilla.com'
+>>> canonical_url("https://Bücher.example/caf%c3%a9/%7Euser") == canonical_url("https://xn--bcher-kva.example/café/~user")
+True
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit
+import re
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 #: Query parameters that identify a campaign or a click, never the article.
 TRACKING_PARAMS = frozenset(
@@ -26,10 +31,15 @@ TRACKING_PARAMS = frozenset(
         "mc_cid", "mc_eid", "ref", "ref_src", "ref_url", "referrer", "ocid", "smid",
         "cmpid", "spm", "_ga", "_gl", "amp", "outputtype", "guccounter",
         "guce_referrer", "guce_referrer_sig", "sr_share", "share", "src",
+        "amp_js_v", "amp_gsa", "amp_r", "usqp",  # added by Google's AMP viewer
     }
 )
 TRACKING_PREFIXES = ("utm_", "__twitter", "_hs", "hsa_", "pk_", "mtm_")
 AMP_CACHE_SUFFIX = ".cdn.ampproject.org"
+#: Characters a path keeps as they are (RFC 3986 unreserved, sub-delims, ``:@/%``).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_ESCAPE = re.compile("%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 class URLError(ValueError):
@@ -42,9 +52,26 @@ def canonical_domain(domain: str) -> str:
     if "://" in host:
         host = urlsplit(host).hostname or ""
     host = host.split("/", 1)[0].split(":", 1)[0].rstrip(".")
-    if host.startswith("www."):
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:  # not a valid international name: keep it as written
+            pass
+    while host.startswith("www.") and "." in host[4:]:  # a loop keeps canonical forms stable
         host = host[4:]
     return host
+
+
+def _normal_path(path: str) -> str:
+    """RFC 3986 normalization: encode what must be, decode escapes that need not be."""
+
+    def escape(match: re.Match[str]) -> str:
+        byte = int(match.group(1), 16)
+        return chr(byte) if byte in _UNRESERVED else f"%{byte:02X}"
+
+    if not path.isascii() or any(ch not in _PATH_SAFE and not ch.isalnum() for ch in path):
+        path = quote(path, safe=_PATH_SAFE)
+    return _ESCAPE.sub(escape, path) if "%" in path else path
 
 
 def _is_tracking(name: str) -> bool:
@@ -71,7 +98,15 @@ def canonical_url(url: str) -> str:
     if not host or "." not in host:
         raise URLError(f"URL has no host name: {text[:80]!r}")
     path = parts.path
-    if host.endswith(AMP_CACHE_SUFFIX):
+    if (host == "google.com" or host.startswith("google.")) and path.startswith("/amp/"):
+        # Google's AMP viewer: /amp/s/<host>/<path> (https) or /amp/<host>/<path>.
+        segments = path.split("/")
+        rest = segments[3:] if len(segments) > 3 and segments[2] == "s" else segments[2:]
+        if rest and "." in rest[0]:
+            host = canonical_domain(rest[0])
+            path = "/" + "/".join(rest[1:])
+            port = None
+    elif host.endswith(AMP_CACHE_SUFFIX):
         # Google AMP cache: /c/s/<host>/<path> (https) or /c/<host>/<path> (http).
         segments = path.split("/")
         if len(segments) > 3 and segments[1] in ("c", "v", "i"):
@@ -82,12 +117,16 @@ def canonical_url(url: str) -> str:
                 port = None
     if port is not None and port not in (80, 443):
         host = f"{host}:{port}"
-    while path.endswith("/"):
-        path = path[:-1]
-    for suffix in ("/amp", "/amp.html", ".amp"):
-        if path.lower().endswith(suffix) and len(path) > len(suffix):
-            path = path[: -len(suffix)]
-            break
+    path = _normal_path(path)
+    stripped = True
+    while stripped:  # until nothing changes, so that canonical forms are fixed points
+        path = path.rstrip("/")
+        stripped = False
+        for suffix in ("/amp", "/amp.html", ".amp"):
+            if path.lower().endswith(suffix) and len(path) > len(suffix):
+                path = path[: -len(suffix)]
+                stripped = True
+                break
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     query.sort()
     result = f"https://{host}{path}"
