@@ -187,10 +187,14 @@ def create_app(graph: CoverageGraph | GraphHolder, settings: Settings | None = N
 
     async def healthz(request: Request) -> Response:
         s = stats(holder.current)
-        return JSONResponse(
-            {"status": "ok", "generation": holder.generation, "articles": s.articles, "providers": s.providers,
-             "topics": s.topics, "stories": s.stories, "edges": s.edges}
-        )
+        body: dict[str, Any] = {
+            "status": "ok", "generation": holder.generation, "articles": s.articles, "providers": s.providers,
+            "topics": s.topics, "stories": s.stories, "edges": s.edges,
+        }
+        reloader = getattr(request.app.state, "reloader", None)
+        if reloader is not None:
+            body["reload"] = reloader.status.as_dict()
+        return JSONResponse(body)
 
     middleware = []
     if settings.cors_origins.strip():

@@ -51,15 +51,29 @@ def _summary(report: LoadReport) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
+    from .app import GraphHolder, create_app
 
     settings = Settings.from_env()
     g, report = load(args.path, args.workers)
     for error in report.errors:
         print(f"rejected: {error}", file=sys.stderr)
     print(f"newsgraph: {_summary(report)}; {g!r}", file=sys.stderr)
+    app = create_app(GraphHolder(g), settings)
+    reloader = None
+    if args.watch:
+        from .reload import Reloader, install_sighup
+
+        reloader = Reloader(args.path, app.state.holder, report, interval=args.watch_interval, workers=args.workers)
+        app.state.reloader = reloader
+        reloader.start()
+        install_sighup(reloader)
+        print(f"newsgraph: watching {args.path} for changes (SIGHUP reloads too)", file=sys.stderr)
     print(f"newsgraph: serving http://{args.host}:{args.port}/graphql", file=sys.stderr)
-    uvicorn.run(create_app(g, settings), host=args.host, port=args.port, log_level=args.log_level)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        if reloader is not None:
+            reloader.stop()
     return 0
 
 
@@ -151,6 +165,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--watch", action="store_true",
+                       help="reload when record files change (a reload that newly rejects a file is refused)")
+    serve.add_argument("--watch-interval", type=float, default=2.0, help="seconds between checks (default 2)")
 
     add("check", cmd_check, "validate records: one line per rejected file, exit 1 if any")
     stats = add("stats", cmd_stats, "print what a folder holds")
