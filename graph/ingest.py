@@ -19,7 +19,7 @@ Anchors and aliases, explicit tags other than the plain ones (``!!python/...``,
 ('Hello & welcome', ('https://example.com/a',), ('No', 'AI'))
 >>> _ = (folder / "b.md").write_text("---\\ntitle: [unclosed\\n---\\n")
 >>> print(parse_file(folder / "b.md", "b.md"))
-b.md: yaml: line 2, column 1: did not find expected ',' or ']'
+b.md: yaml: line 3, column 1: did not find expected ',' or ']'
 
 """
 
@@ -120,17 +120,15 @@ else:  # pragma: no cover
             _Resolver.__init__(self)
 
 
-def _keep_text_if_malformed(
-    construct: Callable[[yaml.constructor.SafeConstructor, ScalarNode], Any],
-) -> Callable[[yaml.constructor.SafeConstructor, Node], Any]:
+def _keep_text_if_malformed(construct: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Wrap a scalar constructor: a malformed value (``!!int ''``, ``!!bool maybe``,
     an integer of 5,000 digits) stays a string, so the field check reports it by name."""
 
-    def build(loader: yaml.constructor.SafeConstructor, node: Node) -> Any:
+    def build(loader: Any, node: Any) -> Any:
         try:
-            return construct(loader, node)  # type: ignore[arg-type]
+            return construct(loader, node)
         except (ValueError, IndexError, KeyError):
-            return loader.construct_scalar(node)  # type: ignore[arg-type]
+            return loader.construct_scalar(node)
 
     return build
 
@@ -194,7 +192,10 @@ def _max_collection_depth(text: str) -> int:
 
 
 def _check_tree(root: Node, path: str) -> None:
-    """Refuse aliases (a node met twice), duplicate keys and deep nesting."""
+    """Refuse aliases (a node met twice), other tags, duplicate keys and deep nesting.
+
+    Nodes are visited in document order, so an alias is reported where it is used.
+    """
     seen: set[int] = set()
     stack: list[tuple[Node, int, str]] = [(root, 0, "")]
     while stack:
@@ -208,6 +209,7 @@ def _check_tree(root: Node, path: str) -> None:
             raise RecordError(path, where or "-", f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, MappingNode):
             keys: set[str] = set()
+            children: list[tuple[Node, int, str]] = []
             for key, value in node.value:
                 if id(key) in seen:
                     raise RecordError(path, where or "-", "YAML anchors and aliases are not allowed in records")
@@ -218,19 +220,30 @@ def _check_tree(root: Node, path: str) -> None:
                 if key.value in keys:
                     raise RecordError(path, name, "duplicate key")
                 keys.add(key.value)
-                stack.append((value, depth + 1, name))
+                children.append((value, depth + 1, name))
+            stack.extend(reversed(children))
         elif isinstance(node, SequenceNode):
-            for index, item in enumerate(node.value):
-                stack.append((item, depth + 1, f"{where}[{index}]"))
+            stack.extend((item, depth + 1, f"{where}[{index}]") for index, item in reversed(list(enumerate(node.value))))
 
 
-def parse_yaml(text: str, path: str) -> Any:
-    """Parse one YAML document safely; errors become :class:`RecordError`."""
+def parse_yaml(text: str, path: str, *, first_line: int = 1) -> Any:
+    """Parse one YAML document safely; errors become :class:`RecordError`.
+
+    ``first_line`` is the file line the text starts on, so that positions in error
+    messages point into the file (front matter starts on line 2, after ``---``).
+
+    >>> parse_yaml("topics: [No, 017, 1.5]\\nquality: 5", "a.md")
+    {'topics': ['No', '017', '1.5'], 'quality': 5}
+    >>> parse_yaml("title: [oops", "a.md", first_line=2)
+    Traceback (most recent call last):
+    ...
+    graph.errors.RecordError: a.md: yaml: line 3, column 1: did not find expected ',' or ']'
+    """
     # Composing is recursive in libyaml's binding: measure the depth first when the
     # text could possibly nest deeply (indentation alone cannot within MAX_FILE_BYTES).
     try:
         loader = _Loader(text)
-    except ValueError as exc:  # lone surrogates cannot be encoded for libyaml
+    except UnicodeEncodeError as exc:  # lone surrogates cannot be encoded for libyaml
         raise RecordError(path, "yaml", f"text cannot be encoded as UTF-8: {exc.reason}") from None
     try:
         if text.count("[") + text.count("{") + text.count("- ") + text.count("? ") > 2000:
@@ -243,7 +256,7 @@ def parse_yaml(text: str, path: str) -> Any:
         return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        where = f"line {mark.line + first_line}, column {mark.column + 1}: " if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
         raise RecordError(path, "yaml", f"{where}{problem}") from None
     except yaml.YAMLError as exc:
@@ -309,7 +322,7 @@ def parse_datetime(value: object) -> datetime:
     elif isinstance(value, str):
         text = value.strip()
         try:
-            moment = datetime.fromisoformat(text.replace(" UTC", "Z"))
+            moment = datetime.fromisoformat(text.upper().replace(" UTC", "Z"))  # RFC 3339 allows t, z
         except ValueError:
             if not _TIMESTAMPS.timestamp_regexp.match(text):
                 raise ValueError(f"not an ISO-8601 date/time: {text[:60]!r}") from None
@@ -467,7 +480,8 @@ def parse_file(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> Rec
         if "\x00" in text:
             return RecordError(display, "-", "contains NUL characters (binary file?)")
         require_fence = file.suffix.lower() not in (".yaml", ".yml")
-        data = parse_yaml(split_front_matter(text, display, require_fence), display)
+        front = split_front_matter(text, display, require_fence)
+        data = parse_yaml(front, display, first_line=1 if front is text else 2)
         return record_from_data(data, display)
     except RecordError as exc:
         return exc

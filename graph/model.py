@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 import networkx as nx
@@ -326,6 +327,26 @@ def _most_common(counter: Counter[str]) -> tuple[str, tuple[str, ...]]:
     return ordered[0][0], tuple(name for name, _ in ordered)
 
 
+def _unique_records(records: Iterable[Record]) -> list[Record]:
+    """Records sorted by path, each path and content once.
+
+    A file read twice must not count twice (name spellings are counted); distinct
+    contents under one path, a caller's mistake, are all kept in a fixed order.
+    """
+    unique: list[Record] = []
+    for _, group in groupby(sorted(records, key=lambda r: r.path), key=lambda r: r.path):
+        first, *more = group
+        if not more:
+            unique.append(first)
+            continue
+        kept: list[Record] = []
+        for record in (first, *more):
+            if not any(record.article == k.article and record.related == k.related for k in kept):
+                kept.append(record)
+        unique.extend(sorted(kept, key=lambda r: repr((r.article, r.related))))
+    return unique
+
+
 def build_graph(records: Iterable[Record]) -> CoverageGraph:
     """Build the coverage graph from parsed records; the input order does not matter.
 
@@ -333,8 +354,9 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
     alias) becomes one node. Its fields come from the best listing: a primary record
     first, then the earliest publication time, then the file path; missing fields are
     filled from the other listings. Topics are the union over primary listings.
+    A record given twice (the same path and content) counts once.
     """
-    ordered = sorted(records, key=lambda r: r.path)
+    ordered = _unique_records(records)
     links = _UnionFind()
     mentions: list[tuple[str, _Mention]] = []
     for record in ordered:
@@ -409,7 +431,9 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
     article_nodes.sort(key=lambda item: item[0])
     for node, attrs, _, _ in article_nodes:
         graph.add_node(node, **{k: v for k, v in attrs.items() if v is not None})
-    for domain in sorted(provider_names):
+    # Only outlets that publish an article: a domain seen only on a listing that lost
+    # to another listing of the same article would be a provider without articles.
+    for domain in sorted({domain for _, _, domain, _ in article_nodes}):
         name, names = _most_common(provider_names[domain]) if provider_names[domain] else (domain, ())
         graph.add_node(provider_id(domain), kind=PROVIDER, domain=domain, name=name, names=names)
     for key in sorted(topic_names):
