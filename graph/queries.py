@@ -5,7 +5,7 @@
 >>> [g.nx.nodes[a]["title"] for a in find_articles(g, ArticleFilter(provider="cointelegraph.com"))]
 ['State-sponsored Chinese AI firm launches bot service to ‘surpass’ ChatGPT', "China is developing AI without US chips: Here's how"]
 >>> stats(g)
-Stats(articles=9, providers=8, topics=2, stories=0, edges=19)
+Stats(articles=9, providers=8, topics=2, stories=2, edges=33)
 >>> page = paginate(find_articles(g), first=2)
 >>> page.total, len(page.items), page.has_next
 (9, 2, True)

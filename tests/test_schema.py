@@ -48,7 +48,7 @@ def test_sdl_snapshot() -> None:
 
 def test_stats_are_the_seed_counts(seed: graph.CoverageGraph) -> None:
     data = ok(seed, "{ stats { articles providers topics edges } }")
-    assert data["stats"] == {"articles": 9, "providers": 8, "topics": 2, "edges": 19}
+    assert data["stats"] == {"articles": 9, "providers": 8, "topics": 2, "edges": 33}
 
 
 @pytest.mark.parametrize(
