@@ -18,10 +18,13 @@ from graphql.language import DocumentNode, OperationDefinitionNode, OperationTyp
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import iterate_in_threadpool
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from graph.errors import NotFound
 from graph.model import CoverageGraph
 from graph.queries import stats
 
@@ -196,7 +199,43 @@ def create_app(graph: CoverageGraph | GraphHolder, settings: Settings | None = N
             body["reload"] = reloader.status.as_dict()
         return JSONResponse(body)
 
-    middleware = []
+    async def export_file(request: Request) -> Response:
+        from graph import export, subgraphs
+        from graph.errors import NewsgraphError
+        from graph.ingest import parse_datetime
+
+        fmt = request.path_params["fmt"]
+        if fmt not in export.FORMATS:
+            return error_response(f"unknown export format {fmt!r}: use one of {', '.join(export.FORMATS)}", 404)
+        params = request.query_params
+        g = holder.current
+        try:
+            depth = int(params.get("depth", "1"))
+            since = parse_datetime(params["since"]) if "since" in params else None
+            until = parse_datetime(params["until"]) if "until" in params else None
+            article = None
+            if "article" in params:
+                article = g.article_id_for(params["article"])
+                if article is None:
+                    return error_response(f"no article {params['article'][:200]!r}", 404)
+            nodes = subgraphs.select(g, story=params.get("story"), article=article, depth=depth,
+                                     provider=params.get("provider"), topic=params.get("topic"),
+                                     since=since, until=until)
+            chunks = export.iter_bytes(g, fmt, nodes)
+        except NotFound as exc:
+            return error_response(str(exc), 404)
+        except (NewsgraphError, ValueError) as exc:
+            return error_response(str(exc), 400)
+        stem = "newsgraph"
+        for key in ("story", "provider", "topic"):
+            if key in params:
+                stem = "newsgraph-" + "".join(c if c.isalnum() or c in "-." else "-" for c in params[key])[:80]
+                break
+        info = export.FORMATS[fmt]
+        headers = {"content-disposition": f'attachment; filename="{info.filename(stem)}"'}
+        return StreamingResponse(iterate_in_threadpool(chunks), media_type=info.content_type, headers=headers)
+
+    middleware = [Middleware(GZipMiddleware, minimum_size=4096)]
     if settings.cors_origins.strip():
         origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
         middleware.append(Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
@@ -204,6 +243,7 @@ def create_app(graph: CoverageGraph | GraphHolder, settings: Settings | None = N
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/export/graph.{fmt}", export_file, methods=["GET"]),
     ]
     if settings.explorer:
         from .explorer import routes as explorer_routes

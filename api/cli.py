@@ -10,12 +10,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import graph
-from graph.errors import NewsgraphError
-from graph.ingest import LoadReport, find_record_files
+from graph.errors import NewsgraphError, NotFound
+from graph.ingest import LoadReport, find_record_files, parse_datetime
 
 from .settings import Settings
 
@@ -146,6 +147,103 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
+def _when(text: str) -> datetime:
+    try:
+        return parse_datetime(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from graph import export, subgraphs
+
+    g, report = load(args.path, args.workers)
+    for error in report.errors:
+        print(f"rejected: {error}", file=sys.stderr)
+    article = None
+    if args.article is not None:
+        article = g.article_id_for(args.article)
+        if article is None:
+            raise NotFound("article", args.article)
+    nodes = subgraphs.select(g, story=args.story, article=article, depth=args.depth, provider=args.provider,
+                             topic=args.topic, since=args.since, until=args.until)
+    if args.output == "-":
+        export.write(g, args.format, sys.stdout.buffer, nodes)
+        sys.stdout.buffer.flush()
+    else:
+        with open(args.output, "wb") as handle:
+            export.write(g, args.format, handle, nodes)
+        size = len(nodes) if nodes is not None else g.nx.number_of_nodes()
+        print(f"newsgraph: wrote {size} nodes as {args.format} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_echoes(args: argparse.Namespace) -> int:
+    from graph import stories
+
+    g, _ = load(args.path, args.workers)
+    node = g.article_id_for(args.url)
+    if node is None:
+        raise NotFound("article", args.url)
+    story = stories.story_of(g, node)
+    if story is None:
+        article = g.article_view(node)
+        print(f"{article.title} ({article.provider}) is in no story: no other outlet was found reporting it.")
+        return 0
+    origin = g.article_view(stories.origin_of(g, node) or node)
+    rows = stories.echoes_of(g, origin.id)
+    when = origin.published_at.strftime("%Y-%m-%d %H:%M UTC") if origin.published_at else "?"
+    print(f"story   {story}")
+    print(f"origin  {g.nx.nodes[origin.provider]['name']} ({origin.provider.split(':', 1)[1]}), {when}")
+    print(f"        {origin.title}")
+    print(f"        {origin.url or origin.id}")
+    if not rows:
+        print("no echoes")
+        return 0
+    table = [("outlet", "published (UTC)", "lag h", "similarity", "title")]
+    for echo in rows:
+        published = echo.published.strftime("%Y-%m-%d %H:%M") if echo.published else "?"
+        table.append((echo.provider.split(":", 1)[1], published, f"{echo.lag_hours:+.1f}", f"{echo.similarity:.2f}",
+                      g.nx.nodes[echo.article]["title"][:70]))
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    print()
+    for row in table:
+        print("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip())
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from graph import evaluate
+
+    g, _ = load(args.path, args.workers)
+    labels = Path(args.labels)
+    text = labels.read_text(encoding="utf-8")
+    truth_file = text.lstrip().startswith("{")
+    result = evaluate.evaluate_truth(g, labels) if truth_file else evaluate.evaluate_labels(g, labels)
+    print(result.summary())
+    if result.origin_accuracy is not None:
+        print(f"origin accuracy {result.origin_accuracy:.3f}")
+    if result.missing:
+        print(f"{result.missing} labelled articles are not in the graph (not scored)")
+    if result.misclassified:
+        print(f"\nmisclassified pairs ({len(result.misclassified)}):")
+        for row in result.misclassified[: args.show]:
+            print("  " + " | ".join(row))
+        if len(result.misclassified) > args.show:
+            print(f"  ... {len(result.misclassified) - args.show} more (--show N)")
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from graph import synth
+
+    summary = synth.write_corpus(args.out, args.records, seed=args.seed)
+    print(f"newsgraph: wrote {summary.records} records ({summary.articles} articles, {summary.stories} stories, "
+          f"{summary.story_pairs} same-story pairs) to {summary.out_dir} in {summary.seconds:.1f} s; "
+          f"ground truth in truth.json", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="newsgraph", description="See how news travels: a knowledge graph of coverage.")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -172,6 +270,33 @@ def parser() -> argparse.ArgumentParser:
     add("check", cmd_check, "validate records: one line per rejected file, exit 1 if any")
     stats = add("stats", cmd_stats, "print what a folder holds")
     stats.add_argument("--json", action="store_true", help="print JSON")
+
+    export = add("export", cmd_export, "write the graph, or a part of it, as GraphML, GEXF, JSON or CSV")
+    export.add_argument("--format", default="graphml", choices=["graphml", "gexf", "json", "csv"],
+                        help="output format (csv: a zip of nodes.csv and edges.csv with Neo4j headers)")
+    export.add_argument("--output", "-o", default="-", help="file to write, - for stdout (default)")
+    export.add_argument("--story", help="one story: its articles, outlets and echoes (story id)")
+    export.add_argument("--article", help="an article (any URL alias) and its neighbourhood")
+    export.add_argument("--depth", type=int, default=1, help="hops around --article (default 1)")
+    export.add_argument("--provider", help="one outlet's coverage (domain)")
+    export.add_argument("--topic", help="one topic's coverage (name)")
+    export.add_argument("--since", type=_when, help="articles published at or after (ISO-8601, UTC if no zone)")
+    export.add_argument("--until", type=_when, help="articles published at or before")
+
+    echoes = add("echoes", cmd_echoes, "print a story's original report and who echoed it, how long after")
+    echoes.add_argument("url", help="any article of the story (any URL alias)")
+
+    evaluation = add("eval", cmd_eval,
+                     "precision, recall and F1 of same-story detection over labels.json or a synth truth.json")
+    evaluation.add_argument("labels", help="labels.json (ECHO/TOPICAL pairs) or truth.json from `newsgraph synth`")
+    evaluation.add_argument("--show", type=int, default=50, help="how many misclassified pairs to print")
+
+    synth = sub.add_parser("synth", help="write a synthetic corpus with ground truth (truth.json)",
+                           description="write a synthetic corpus with ground truth (truth.json)")
+    synth.add_argument("--records", type=int, required=True, help="how many record files")
+    synth.add_argument("--out", type=Path, required=True, help="folder to write into")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
+    synth.set_defaults(func=cmd_synth)
 
     query = add("query", cmd_query, "run one GraphQL query in-process and print the JSON response")
     query.add_argument("query", help="the query text, @FILE to read it from a file, or - for stdin")

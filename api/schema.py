@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError, ValidationRule
@@ -22,7 +22,9 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from graph import model, queries
+from graph import model, queries, stories, traversals
+from graph.queries import decode_cursor
+from graph.model import provider_id
 from graph.errors import NewsgraphError, NotFound
 
 from .limits import cost_rule
@@ -31,15 +33,35 @@ from .types import (
     Article,
     ArticleFilter,
     Connection,
+    EdgeKind,
+    Neighborhood,
+    NeighborhoodNode,
     Node,
     Order,
     Provider,
+    OutletLink,
+    Path,
+    SearchConnection,
+    SearchHit,
     Stats,
+    Story,
+    StoryFilter,
+    StoryOrder,
     Topic,
     connection,
+    graph_edge,
+    index_for,
+    outlet_link,
+    page_info,
+    page_size,
+    utc,
     find_articles,
     node_of,
 )
+
+
+#: Most nodes a path search may visit before it gives up (keeps one query cheap).
+PATH_MAX_VISITED = 200_000
 
 
 @strawberry.type
@@ -92,6 +114,103 @@ class Query:
         g = info.context.graph
         items = g.ranked(model.TOPIC)
         return connection(items, first, after, info.context, lambda n: Topic.of(g, n))
+
+    @strawberry.field(description="A story by id (`story:...`).")
+    def story(self, info: strawberry.Info, id: strawberry.ID) -> Story | None:
+        g = info.context.graph
+        node = str(id)
+        if node not in g.nx or g.nx.nodes[node]["kind"] != model.STORY:
+            return None
+        return Story.of(g, node)
+
+    @strawberry.field(description="Stories (two or more articles reporting one event).")
+    def stories(
+        self,
+        info: strawberry.Info,
+        filter: StoryFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: StoryOrder = StoryOrder.NEWEST,
+    ) -> Connection[Story]:
+        g = info.context.graph
+        flt = filter or StoryFilter()
+        provider = None
+        if flt.provider is not None:
+            provider = provider_id(flt.provider)
+            if provider not in g.nx:
+                provider = None
+                items: list[str] = []
+        if flt.provider is None or provider is not None:
+            items = stories.stories(
+                g, order=order_by.value, provider=provider, since=utc(flt.since), until=utc(flt.until),
+                min_size=flt.min_size if flt.min_size is not None else 2,
+            )
+        return connection(items, first, after, info.context, lambda n: Story.of(g, n))
+
+    @strawberry.field(description="Who echoes whom: outlet pairs with echo counts and median lags, most first.")
+    def outlet_network(
+        self, info: strawberry.Info, min_echoes: int = 1, first: int | None = None, after: str | None = None
+    ) -> Connection[OutletLink]:
+        g = info.context.graph
+        items = stories.outlet_network(g, min_echoes)
+        return connection(items, first, after, info.context,
+                          lambda e: outlet_link(g, e.source, e.target, e.source, e.count, e.median_lag_hours))
+
+    @strawberry.field(description="A shortest path between two nodes (any kinds), walking edges both ways.")
+    def path(
+        self, info: strawberry.Info, from_: Annotated[strawberry.ID, strawberry.argument(name="from")],
+        to: strawberry.ID, max_length: int | None = None, kinds: list[EdgeKind] | None = None,
+    ) -> Path | None:
+        g = info.context.graph
+        try:
+            result = traversals.shortest_path(g, str(from_), str(to), max_length=max_length,
+                                              kinds=[k.value for k in kinds] if kinds else None,
+                                              max_visited=PATH_MAX_VISITED)
+        except NotFound:
+            return None
+        nodes = [n for n in (node_of(g, node) for node in result.nodes) if n is not None]
+        return Path(found=result.found, reason=result.reason, length=result.length, nodes=nodes,
+                    edges=[graph_edge(e) for e in result.edges])
+
+    @strawberry.field(description="Nodes and edges within `depth` hops (1..3), at most `first` nodes.")
+    def neighborhood(
+        self, info: strawberry.Info, id: strawberry.ID, depth: int = 1, kinds: list[EdgeKind] | None = None,
+        first: int | None = None,
+    ) -> Neighborhood | None:
+        g = info.context.graph
+        if not 1 <= depth <= 3:
+            raise GraphQLError(f"`depth` must be between 1 and 3, got {depth}")
+        limit = page_size(first, info.context.settings)
+        try:
+            result = traversals.neighbourhood(g, str(id), depth=depth, limit=limit,
+                                              kinds=[k.value for k in kinds] if kinds else None)
+        except NotFound:
+            return None
+        nodes = []
+        for item in result.nodes:
+            node = node_of(g, item.id)
+            if node is not None:
+                nodes.append(NeighborhoodNode(node=node, distance=item.distance, label=item.label))
+        return Neighborhood(center=strawberry.ID(result.center), depth=result.depth, truncated=result.truncated,
+                            nodes=nodes, edges=[graph_edge(e) for e in result.edges])
+
+    @strawberry.field(description='Full-text search over titles, excerpts, outlets and topics: words, "a phrase", prefix*.')
+    def search(self, info: strawberry.Info, text: str, first: int | None = None, after: str | None = None) -> SearchConnection:
+        g = info.context.graph
+        size = page_size(first, info.context.settings)
+        try:
+            start = decode_cursor(after) + 1 if after else 0
+        except NewsgraphError as exc:
+            raise GraphQLError(str(exc)) from None
+        result = index_for(g).search(text, first=size, after=start)
+        page = queries.Page(items=result.hits, total=result.total, start=start)
+        edges = []
+        for i, hit in enumerate(result.hits):
+            node = node_of(g, hit.node_id)
+            if node is not None:
+                edges.append(SearchHit(cursor=page.cursor(i), score=hit.score, snippet=hit.snippet, kind=hit.kind,
+                                       node=node))
+        return SearchConnection(total_count=result.total, page_info=page_info(page), edges=edges)
 
     @strawberry.field(description="Counts of what the corpus holds.")
     def stats(self, info: strawberry.Info) -> Stats:
@@ -158,7 +277,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     return NewsgraphSchema(
         query=Query,
-        types=[Article, Provider, Topic],
+        types=[Article, Provider, Topic, Story],
         extensions=extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
     )

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Generic, TypeVar
+from urllib.parse import urlencode
 
 import strawberry
+from strawberry.scalars import JSON
 from graphql import GraphQLError
 
-from graph import model, queries
+from graph import model, queries, stories, traversals
+from graph.search import index_for
 from graph.errors import NewsgraphError
 from graph.model import CoverageGraph
 
@@ -76,26 +79,36 @@ def page_size(first: int | None, settings: Settings) -> int:
     return first
 
 
+def paged(items: Sequence[S], first: int | None, after: str | None, context: Context) -> queries.Page[S]:
+    """The requested page of ``items``; limits and bad cursors become GraphQL errors."""
+    context.check_deadline()
+    try:
+        return queries.paginate(items, page_size(first, context.settings), after)
+    except NewsgraphError as exc:
+        raise GraphQLError(str(exc)) from None
+
+
+def page_info(page: queries.Page[S]) -> PageInfo:
+    return PageInfo(
+        has_next_page=page.has_next,
+        has_previous_page=page.has_previous,
+        start_cursor=page.start_cursor,
+        end_cursor=page.end_cursor,
+    )
+
+
 def connection(
     items: Sequence[S], first: int | None, after: str | None, context: Context, wrap: Callable[[S], T]
 ) -> Connection[T]:
     """A Relay connection over ``items`` (already ordered), wrapping each with ``wrap``."""
-    context.check_deadline()
-    try:
-        page = queries.paginate(items, page_size(first, context.settings), after)
-    except NewsgraphError as exc:
-        raise GraphQLError(str(exc)) from None
+    page = paged(items, first, after, context)
     edges = [Edge(cursor=page.cursor(i), node=wrap(item)) for i, item in enumerate(page.items)]
-    return Connection(
-        total_count=page.total,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.start_cursor,
-            end_cursor=page.end_cursor,
-        ),
-        edges=edges,
-    )
+    return Connection(total_count=page.total, page_info=page_info(page), edges=edges)
+
+
+def export_url(**selector: str) -> str:
+    """Where the GraphML export of a part of the graph can be downloaded."""
+    return "/export/graph.graphml?" + urlencode(selector)
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -205,6 +218,121 @@ class Article(Node):
         items = queries.listed_by(self._graph, self._view.id)
         return connection(items, first, after, info.context, lambda n: Article.of(self._graph, n))
 
+    @strawberry.field(description="The story this article reports, if newsgraph found others reporting it.")
+    def story(self) -> Story | None:
+        story = stories.story_of(self._graph, self._view.id)
+        return Story.of(self._graph, story) if story is not None else None
+
+    @strawberry.field(description="The original report of this article's story (itself if it is the origin).")
+    def origin(self) -> Article | None:
+        origin = stories.origin_of(self._graph, self._view.id)
+        return Article.of(self._graph, origin) if origin is not None else None
+
+    @strawberry.field(description="True when this article is the original report of its story.")
+    def is_original(self) -> bool:
+        return stories.origin_of(self._graph, self._view.id) == self._view.id
+
+    @strawberry.field(description="Later articles of the same story, with the lag after this one and the evidence.")
+    def echoes(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> EchoConnection:
+        page = paged(stories.echoes_of(self._graph, self._view.id), first, after, info.context)
+        edges = [
+            EchoEdge(
+                cursor=page.cursor(i),
+                lag_hours=echo.lag_hours,
+                similarity=echo.similarity,
+                evidence=list(echo.evidence),
+                node=Article.of(self._graph, echo.article),
+            )
+            for i, echo in enumerate(page.items)
+        ]
+        return EchoConnection(total_count=page.total, page_info=page_info(page), edges=edges)
+
+    @strawberry.field(description="GraphML download of this article and its neighbours (two hops).")
+    def export_url(self) -> str:
+        return export_url(article=self._view.url or self._view.id, depth="2")
+
+
+@strawberry.type(description="A later article of the same story: how long after, how alike, and why.")
+class EchoEdge:
+    cursor: str
+    lag_hours: float = strawberry.field(description="Hours after the article asked about.")
+    similarity: float = strawberry.field(description="0..1: how alike the two reports are.")
+    evidence: list[str] = strawberry.field(description="The signals that matched.")
+    node: Article
+
+
+@strawberry.type(description="A page of echoes.")
+class EchoConnection:
+    total_count: int
+    page_info: PageInfo
+    edges: list[EchoEdge]
+
+
+@strawberry.type(description="A group of articles reporting the same event, from its original report on.")
+class Story(Node):
+    title: str = strawberry.field(description="The origin's title.")
+    size: int = strawberry.field(description="How many articles report it.")
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+    _graph: strawberry.Private[CoverageGraph]
+    _view: strawberry.Private[stories.Story]
+
+    @classmethod
+    def of(cls, g: CoverageGraph, node: str) -> Story:
+        view = stories.story_view(g, node)
+        return cls(
+            id=strawberry.ID(view.id), title=view.title, size=view.size,
+            first_published_at=view.first_published, last_published_at=view.last_published,
+            _graph=g, _view=view,
+        )
+
+    @strawberry.field(description="The original report: the earliest article of the story.")
+    def origin(self) -> Article:
+        return Article.of(self._graph, self._view.origin)
+
+    @strawberry.field(description="Its articles, oldest first.")
+    def articles(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Article]:
+        return connection(self._view.articles, first, after, info.context, lambda n: Article.of(self._graph, n))
+
+    @strawberry.field(description="Outlets in the order they first reported it.")
+    def providers(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Provider]:
+        return connection(self._view.providers, first, after, info.context, lambda n: Provider.of(self._graph, n))
+
+    @strawberry.field(description="GraphML download of the story: its articles, outlets and echoes.")
+    def export_url(self) -> str:
+        return export_url(story=self._view.id)
+
+    @strawberry.field(description="Its coverage over time, bucket by bucket.")
+    def timeline(
+        self, info: strawberry.Info, bucket: BucketSize = None, since: datetime | None = None,  # type: ignore[assignment]
+        until: datetime | None = None, first: int | None = None, after: str | None = None,
+    ) -> Connection[TimelineBucket]:
+        return timeline_connection(self._graph, str(self.id), bucket, since, until, first, after, info.context)
+
+    @strawberry.field(description="Stories sharing outlets or topics (rare ones weigh more), best first.")
+    def related_stories(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[RelatedStory]:
+        items = traversals.related_stories(self._graph, str(self.id), first=_ALL)
+        return connection(items, first, after, info.context, lambda r: RelatedStory(
+            story=Story.of(self._graph, r.story), score=r.score,
+            shared_outlets=[Provider.of(self._graph, p) for p in r.shared_outlets],
+            shared_topics=[Topic.of(self._graph, t) for t in r.shared_topics]))
+
+
+@strawberry.type(description="Echoes between two outlets: `source` echoed stories first reported by `target`.")
+class OutletLink:
+    source: Provider
+    target: Provider
+    provider: Provider = strawberry.field(description="The other outlet, seen from the one asked about.")
+    count: int = strawberry.field(description="How many echoes.")
+    median_lag_hours: float
+
+
+def outlet_link(g: CoverageGraph, source: str, target: str, other: str, count: int, lag: float) -> OutletLink:
+    return OutletLink(
+        source=Provider.of(g, source), target=Provider.of(g, target), provider=Provider.of(g, other),
+        count=count, median_lag_hours=lag,
+    )
+
 
 @strawberry.type(description="A topic with how many articles of a provider carry it.")
 class TopicCount:
@@ -263,6 +391,50 @@ class Provider(Node):
             lambda item: TopicCount(topic=Topic.of(self._graph, item[0]), articles=item[1]),
         )
 
+    @strawberry.field(description="Stories it broke (it published the original report), newest first.")
+    def first_reports(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Story]:
+        items = stories.first_reports(self._graph, str(self.id))
+        return connection(items, first, after, info.context, lambda n: Story.of(self._graph, n))
+
+    @strawberry.field(description="Outlets that echoed its first reports: how often and the median lag.")
+    def echoed_by(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[OutletLink]:
+        me = str(self.id)
+        items = stories.echoed_by(self._graph, me)
+        return connection(items, first, after, info.context,
+                          lambda l: outlet_link(self._graph, l.provider, me, l.provider, l.count, l.median_lag_hours))
+
+    @strawberry.field(description="Outlets whose first reports it echoed: how often and the median lag.")
+    def echoes(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[OutletLink]:
+        me = str(self.id)
+        items = stories.echoes_outlets(self._graph, me)
+        return connection(items, first, after, info.context,
+                          lambda l: outlet_link(self._graph, me, l.provider, l.provider, l.count, l.median_lag_hours))
+
+    @strawberry.field(description="Median hours after the original report at which it echoes stories (null if never).")
+    def median_lag_hours(self) -> float | None:
+        return stories.median_lag(self._graph, str(self.id))
+
+    @strawberry.field(description="PageRank over the echo network weighted by echo counts (sums to 1 over outlets).")
+    def influence(self) -> float:
+        return stories.influence(self._graph).get(str(self.id), 0.0)
+
+    @strawberry.field(description="GraphML download of its articles and their topics.")
+    def export_url(self) -> str:
+        return export_url(provider=self.domain)
+
+    @strawberry.field(description="Its coverage over time: per bucket, articles, outlets and stories started.")
+    def timeline(
+        self, info: strawberry.Info, bucket: BucketSize = None, since: datetime | None = None,  # type: ignore[assignment]
+        until: datetime | None = None, first: int | None = None, after: str | None = None,
+    ) -> Connection[TimelineBucket]:
+        return timeline_connection(self._graph, str(self.id), bucket, since, until, first, after, info.context)
+
+    @strawberry.field(description="Outlets that cover the same stories, with a Jaccard score over story sets.")
+    def co_covering(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[CoCoverage]:
+        items = traversals.co_covering_providers(self._graph, str(self.id), first=_ALL)
+        return connection(items, first, after, info.context, lambda c: CoCoverage(
+            provider=Provider.of(self._graph, c.provider), shared_stories=c.shared_stories, score=c.score))
+
 
 @strawberry.type(description="A topic, keyed by its case-folded name.")
 class Topic(Node):
@@ -296,6 +468,19 @@ class Topic(Node):
         )
         return connection(items, first, after, info.context, lambda n: Article.of(self._graph, n))
 
+    @strawberry.field(description="Its coverage over time: per bucket, articles, outlets and stories started.")
+    def timeline(
+        self, info: strawberry.Info, bucket: BucketSize = None, since: datetime | None = None,  # type: ignore[assignment]
+        until: datetime | None = None, first: int | None = None, after: str | None = None,
+    ) -> Connection[TimelineBucket]:
+        return timeline_connection(self._graph, str(self.id), bucket, since, until, first, after, info.context)
+
+    @strawberry.field(description="Topics tagged on the same articles, with counts and a Jaccard score.")
+    def co_occurring(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[TopicCoOccurrence]:
+        items = traversals.co_occurring_topics(self._graph, str(self.id), first=_ALL)
+        return connection(items, first, after, info.context, lambda c: TopicCoOccurrence(
+            topic=Topic.of(self._graph, c.topic), articles=c.count, score=c.score))
+
     @strawberry.field(description="Outlets that published on it, most articles first.")
     def providers(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
@@ -309,6 +494,149 @@ class Topic(Node):
 
 def _fields(flt: queries.ArticleFilter) -> dict[str, object]:
     return {name: getattr(flt, name) for name in flt.__slots__}  # type: ignore[attr-defined]
+
+
+_ALL = 10**9  # "no limit" for core functions whose results the connection pages itself
+
+
+@strawberry.enum(description="Size of timeline buckets (UTC; weeks start on Monday).")
+class BucketSize(Enum):
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+
+
+@strawberry.type(description="One bucket of a timeline.")
+class TimelineBucket:
+    start: datetime
+    end: datetime
+    count: int = strawberry.field(description="Articles published in the bucket.")
+    outlets: list[Provider] = strawberry.field(description="Outlets that published in it, most articles first.")
+    stories_started: list[Story] = strawberry.field(description="Stories whose original report falls in it.")
+
+
+def timeline_connection(
+    g: CoverageGraph, node: str, bucket: BucketSize | None, since: datetime | None, until: datetime | None,
+    first: int | None, after: str | None, context: Context,
+) -> Connection[TimelineBucket]:
+    try:
+        buckets = traversals.timeline(g, node, bucket=(bucket or BucketSize.DAY).value, since=utc(since),
+                                      until=utc(until))
+    except NewsgraphError as exc:
+        raise GraphQLError(str(exc)) from None
+    return connection(buckets, first, after, context, lambda b: TimelineBucket(
+        start=b.start, end=b.end, count=b.count,
+        outlets=[Provider.of(g, p) for p in b.outlets],
+        stories_started=[Story.of(g, s) for s in b.stories]))
+
+
+@strawberry.type(description="An outlet covering the same stories as another.")
+class CoCoverage:
+    provider: Provider
+    shared_stories: int
+    score: float = strawberry.field(description="Jaccard similarity of the two outlets' story sets.")
+
+
+@strawberry.type(description="A topic found on the same articles as another.")
+class TopicCoOccurrence:
+    topic: Topic
+    articles: int = strawberry.field(description="Articles carrying both topics.")
+    score: float = strawberry.field(description="Jaccard similarity of the two topics' article sets.")
+
+
+@strawberry.type(description="A story sharing outlets or topics with another.")
+class RelatedStory:
+    story: Story
+    score: float
+    shared_outlets: list[Provider]
+    shared_topics: list[Topic]
+
+
+@strawberry.enum(description="Kinds of edges in the graph.")
+class EdgeKind(Enum):
+    PUBLISHED_BY = "published_by"
+    TAGGED = "tagged"
+    RELATED = "related"
+    ECHOES = "echoes"
+    IN_STORY = "in_story"
+
+
+@strawberry.type(description="An edge as stored: from `source` to `target`, of a kind, with its attributes.")
+class GraphEdge:
+    source: strawberry.ID
+    target: strawberry.ID
+    kind: EdgeKind
+    attributes: JSON = strawberry.field(description="Edge attributes (lagHours, similarity, evidence, rank...).")
+
+
+def graph_edge(edge: traversals.Edge) -> GraphEdge:
+    attrs = {key: _jsonable(value) for key, value in edge.attrs if key != "kind"}
+    return GraphEdge(source=strawberry.ID(edge.source), target=strawberry.ID(edge.target),
+                     kind=EdgeKind(edge.kind), attributes=attrs)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@strawberry.type(description="A shortest path: the nodes in order and the edges between them.")
+class Path:
+    found: bool
+    reason: str | None = strawberry.field(description="Why no path was found.")
+    length: int = strawberry.field(description="Number of edges (0 when not found).")
+    nodes: list[Node]
+    edges: list[GraphEdge]
+
+
+@strawberry.type(description="A node of a neighbourhood with its hop distance from the centre.")
+class NeighborhoodNode:
+    node: Node
+    distance: int
+    label: str
+
+
+@strawberry.type(description="The nodes and edges within some hops of a node, in a shape a client can draw.")
+class Neighborhood:
+    center: strawberry.ID
+    depth: int
+    truncated: bool = strawberry.field(description="True when the node cap (`first`) cut it short.")
+    nodes: list[NeighborhoodNode]
+    edges: list[GraphEdge]
+
+
+@strawberry.type(description="A search hit with its relevance and the matched snippet.")
+class SearchHit:
+    cursor: str
+    score: float
+    snippet: str
+    kind: str
+    node: Node
+
+
+@strawberry.type(description="A page of search hits, best first.")
+class SearchConnection:
+    total_count: int
+    page_info: PageInfo
+    edges: list[SearchHit]
+
+
+@strawberry.enum(description="Order of story lists.")
+class StoryOrder(Enum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    LARGEST = "largest"
+
+
+@strawberry.input(description="Conditions on stories; all given conditions must hold.")
+class StoryFilter:
+    provider: str | None = strawberry.field(default=None, description="An outlet that took part (domain).")
+    since: datetime | None = strawberry.field(default=None, description="First report at or after.")
+    until: datetime | None = strawberry.field(default=None, description="First report at or before.")
+    min_size: int | None = strawberry.field(default=None, description="Fewest articles (default 2).")
 
 
 @strawberry.type(description="How much the loaded corpus holds.")
@@ -331,4 +659,6 @@ def node_of(g: CoverageGraph, node: str) -> Node | None:
         return Provider.of(g, node)
     if kind == model.TOPIC:
         return Topic.of(g, node)
+    if kind == model.STORY:
+        return Story.of(g, node)
     return None

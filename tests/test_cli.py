@@ -114,3 +114,56 @@ def test_serve_answers_stats_over_http() -> None:
         for stream in (process.stdout, process.stderr):
             assert stream is not None
             stream.close()
+
+
+WSJ = "https://www.wsj.com/articles/u-s-sanctions-drive-chinese-firms-to-advance-ai-without-latest-chips-f6aed67f"
+
+
+def test_echoes_prints_origin_and_table(capsys: pytest.CaptureFixture[str]) -> None:
+    # Any article of the story leads to the same origin and table.
+    assert main(["echoes", str(SEEDS), "https://www.fudzilla.com/news/ai/56847-chinese-think-they-can-do-ai-with-weaker-chips"]) == 0
+    out = capsys.readouterr().out
+    assert "origin  Wall Street Journal (wsj.com), 2023-05-07 13:00 UTC" in out
+    rows = [line.split()[0] for line in out.splitlines()[out.splitlines().index("") + 2:]]
+    assert sorted(rows) == sorted(["insidebitcoins.com", "cointelegraph.com", "fudzilla.com", "globaltimes.cn",
+                                   "businessinsider.com"])
+    lags = [float(line.split()[3]) for line in out.splitlines()[out.splitlines().index("") + 2:]]
+    assert lags == sorted(lags) and lags[0] > 0
+
+
+def test_echoes_of_an_unknown_url_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["echoes", str(SEEDS), "https://nowhere.example/x"]) == 2
+    assert "no article" in capsys.readouterr().err
+
+
+def test_export_graphml_reads_back(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import networkx as nx
+
+    out = tmp_path / "seed.graphml"
+    assert main(["export", str(SEEDS), "--format", "graphml", "--output", str(out)]) == 0
+    kinds = [data["kind"] for _, data in nx.read_graphml(out).nodes(data=True)]
+    assert (kinds.count("article"), kinds.count("provider"), kinds.count("topic")) == (9, 8, 2)
+
+
+def test_export_selector_to_stdout(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    assert main(["export", str(SEEDS), "--format", "json", "--provider", "cointelegraph.com"]) == 0
+    data = json.loads(capsysbinary.readouterr().out)
+    ids = sorted(node["id"] for node in data["nodes"])
+    assert "provider:cointelegraph.com" in ids
+    assert sum(1 for i in ids if i.startswith("article:")) == 2
+
+
+def test_synth_then_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["synth", "--records", "60", "--out", str(tmp_path / "c"), "--seed", "7"]) == 0
+    assert (tmp_path / "c" / "truth.json").is_file()
+    assert main(["eval", str(tmp_path / "c"), str(tmp_path / "c" / "truth.json")]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("precision ") and " F1 " in line
+
+
+@pytest.mark.skipif(not (CORPORA / "labeled" / "labels.json").is_file(), reason="shared corpora absent")
+def test_eval_labels(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", str(CORPORA / "labeled"), str(CORPORA / "labeled" / "labels.json"), "--show", "3"]) == 0
+    out = capsys.readouterr().out
+    precision = float(out.split()[1])
+    assert 0.0 <= precision <= 1.0 and "misclassified" in out

@@ -124,3 +124,32 @@ def test_swap_serves_the_new_graph(tmp_path: Path) -> None:
         health = httpx.get(f"{url}/healthz").json()
     assert (before, after) == (9, 10)
     assert health["generation"] == 1
+
+
+def test_export_download_streams_graphml(client: httpx.Client) -> None:
+    import networkx as nx
+
+    response = client.get("/export/graph.graphml", params={"provider": "cointelegraph.com"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/graphml+xml")
+    assert 'filename="newsgraph-cointelegraph.com.graphml"' in response.headers["content-disposition"]
+    import io
+
+    exported = nx.read_graphml(io.BytesIO(response.content))
+    assert sum(1 for _, d in exported.nodes(data=True) if d["kind"] == "article") == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/export/graph.pdf", {}, 404),
+        ("/export/graph.graphml", {"story": "story:nope"}, 404),
+        ("/export/graph.graphml", {"article": "https://nowhere.example/x"}, 404),
+        ("/export/graph.graphml", {"since": "yesterday"}, 400),
+        ("/export/graph.graphml", {"depth": "many"}, 400),
+    ],
+)
+def test_export_bad_selectors(client: httpx.Client, path: str, params: dict[str, str], status: int) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status
+    assert response.json()["errors"][0]["message"]
