@@ -38,5 +38,9 @@ serve: $(STAMP) $(VENDOR_STAMP)
 test: $(STAMP) $(VENDOR_STAMP)
 	$(PY) -m pytest
 
+# Benchmarks (never part of `make test`): `make bench`, or `make bench BENCH_ARGS=--quick`.
+bench: $(STAMP)
+	$(PY) tests/bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) *.egg-info test-artifacts explorer/node_modules api/static/vendor

@@ -34,10 +34,16 @@ def _progress(path: Path) -> tuple[Callable[[int], None] | None, Callable[[], No
     return bar.update, bar.close
 
 
-def load(path: Path, workers: int | None = None) -> tuple[graph.CoverageGraph, LoadReport]:
+def load(path: Path, workers: int | None = None, args: argparse.Namespace | None = None) -> tuple[graph.CoverageGraph, LoadReport]:
+    """Load with a progress bar, through the warm-start cache unless ``--no-cache``."""
     progress, done = _progress(path)
+    cache: bool | Path = True
+    if args is not None and getattr(args, "no_cache", False):
+        cache = False
+    elif args is not None and getattr(args, "cache_dir", None) is not None:
+        cache = args.cache_dir
     try:
-        return graph.load(path, workers=workers, progress=progress)
+        return graph.load(path, workers=workers, progress=progress, cache=cache)
     finally:
         done()
 
@@ -55,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .app import GraphHolder, create_app
 
     settings = Settings.from_env()
-    g, report = load(args.path, args.workers)
+    g, report = load(args.path, args.workers, args)
     for error in report.errors:
         print(f"rejected: {error}", file=sys.stderr)
     print(f"newsgraph: {_summary(report)}; {g!r}", file=sys.stderr)
@@ -79,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    _, report = load(args.path, args.workers)
+    _, report = load(args.path, args.workers, args)
     for error in report.errors:
         print(str(error))
     for warning in report.warnings:
@@ -91,7 +97,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from graph.queries import stats
 
-    g, report = load(args.path, args.workers)
+    g, report = load(args.path, args.workers, args)
     s = stats(g)
     figures = {
         "articles": s.articles,
@@ -136,7 +142,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             print("newsgraph: --variables must be a JSON object", file=sys.stderr)
             return 2
     settings = Settings.from_env()
-    g, _ = load(args.path, args.workers)
+    g, _ = load(args.path, args.workers, args)
     result = build_schema(settings).execute_sync(
         _read_query(args.query), variable_values=variables, context_value=Context(g, settings)
     )
@@ -157,7 +163,7 @@ def _when(text: str) -> datetime:
 def cmd_export(args: argparse.Namespace) -> int:
     from graph import export, subgraphs
 
-    g, report = load(args.path, args.workers)
+    g, report = load(args.path, args.workers, args)
     for error in report.errors:
         print(f"rejected: {error}", file=sys.stderr)
     article = None
@@ -181,7 +187,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_echoes(args: argparse.Namespace) -> int:
     from graph import stories
 
-    g, _ = load(args.path, args.workers)
+    g, _ = load(args.path, args.workers, args)
     node = g.article_id_for(args.url)
     if node is None:
         raise NotFound("article", args.url)
@@ -215,7 +221,7 @@ def cmd_echoes(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from graph import evaluate
 
-    g, _ = load(args.path, args.workers)
+    g, _ = load(args.path, args.workers, args)
     labels = Path(args.labels)
     text = labels.read_text(encoding="utf-8")
     truth_file = text.lstrip().startswith("{")
@@ -256,6 +262,10 @@ def parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("path", type=Path, help="folder (or file) of records")
         p.add_argument("--workers", type=int, default=None, help="processes for parsing (default: all cores for large folders)")
+        p.add_argument("--no-cache", action="store_true",
+                       help="parse every file; do not read or write the warm-start cache")
+        p.add_argument("--cache-dir", type=Path, default=None,
+                       help="warm-start cache folder (default: $XDG_CACHE_HOME/newsgraph/<hash of the folder path>)")
         p.set_defaults(func=func)
         return p
 

@@ -281,3 +281,71 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
     )
+
+
+class FastExecutor:
+    """Runs queries on the schema's graphql-core schema with parse + validation cached by query text.
+
+    The same protections as the Strawberry extensions chosen by :func:`extensions` (they
+    are read from them, so the two cannot drift apart): the token limit while parsing,
+    every validation rule (depth, aliases, directives, cost, introspection toggle), error
+    masking, and unexpected errors logged by the schema. What it skips is Strawberry's
+    per-request extension machinery, which costs more than most queries do.
+    """
+
+    def __init__(self, schema: strawberry.Schema, settings: Settings, maxsize: int = 1024) -> None:
+        from graphql import specified_rules
+
+        self.schema = schema
+        self.settings = settings
+        self.maxsize = maxsize
+        rules: list[type[ValidationRule]] = list(specified_rules)
+        self.mask: MaskErrors | None = None
+        self.max_tokens: int | None = None
+        for factory in extensions(settings):
+            extension = factory()
+            if isinstance(extension, AddValidationRules):
+                rules.extend(extension.validation_rules)
+            elif isinstance(extension, MaskErrors):
+                self.mask = extension
+            elif isinstance(extension, MaxTokensLimiter):
+                self.max_tokens = extension.max_token_count
+        self.rules = rules
+        self._documents: dict[str, tuple[Any, list[GraphQLError]]] = {}
+
+    def _prepare(self, query: str) -> tuple[Any, list[GraphQLError]]:
+        """(document or None, errors) for a query text; cached (bounded, oldest evicted first)."""
+        from graphql import parse, validate
+
+        found = self._documents.get(query)
+        if found is not None:
+            return found
+        try:
+            document = parse(query, max_tokens=self.max_tokens)
+            errors = list(validate(self.schema._schema, document, self.rules))
+        except GraphQLError as error:
+            document, errors = None, [error]
+        found = (document if not errors else None, errors)
+        if len(self._documents) >= self.maxsize:
+            self._documents.pop(next(iter(self._documents)))
+        self._documents[query] = found
+        return found
+
+    def execute(
+        self, query: str, variables: dict[str, Any] | None = None, context: Any = None, operation: str | None = None
+    ) -> Any:
+        """An ``ExecutionResult`` (``data``, ``errors``) like ``schema.execute_sync`` gives."""
+        from graphql import ExecutionResult, execute
+
+        document, errors = self._prepare(query)
+        if document is None:
+            result = ExecutionResult(data=None, errors=errors)
+        else:
+            outcome = execute(self.schema._schema, document, context_value=context, variable_values=variables,
+                              operation_name=operation)
+            result = outcome if isinstance(outcome, ExecutionResult) else ExecutionResult(None, None)
+        if result.errors:
+            self.schema.process_errors(result.errors)
+            if self.mask is not None:
+                result.errors = self.mask._process_errors(result.errors)
+        return result

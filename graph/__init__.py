@@ -43,6 +43,7 @@ def load(
     progress: Callable[[int], None] | None = None,
     stories: bool = True,
     story_settings: StorySettings | None = None,
+    cache: bool | str | os.PathLike[str] = False,
 ) -> tuple[CoverageGraph, LoadReport]:
     """Load a folder (or one file) of records: the graph and the load report.
 
@@ -52,7 +53,21 @@ def load(
     edges are detected right after the graph is built (:func:`graph.stories.detect_stories`,
     tuned by ``story_settings``); ``report.seconds`` covers reading and building only,
     the detection's own figures are in ``graph.stories.story_stats(coverage)``.
+
+    ``cache``: ``False`` (the default) parses everything; ``True`` goes through the warm-start
+    cache in :func:`graph.cache.default_cache_dir` (outside the folder), a path through the
+    cache in that folder: an unchanged folder then loads without parsing, and only changed
+    files are re-read (:mod:`graph.cache`; ``report.cache`` says what it did).
     """
+    if cache is not False:
+        from .cache import load_cached
+
+        coverage, report, info = load_cached(
+            path, None if cache is True else cache, workers=workers, progress=progress, stories=stories,
+            story_settings=story_settings,
+        )
+        report.cache = info
+        return coverage, report
     started = time.perf_counter()
     records, report = read_records(Path(path), workers=workers, progress=progress)
     coverage = build_graph(records)

@@ -25,6 +25,7 @@ b.md: yaml: line 3, column 1: did not find expected ',' or ']'
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -33,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +271,11 @@ def parse_yaml(text: str, path: str, *, first_line: int = 1) -> Any:
 
 # ---------------------------------------------------------------- field checks
 
+#: Records list the same articles again and again (``related``): canonical forms are
+#: remembered per process (a pure function; errors are not cached and raise again).
+_canonical_url = lru_cache(maxsize=262_144)(canonical_url)
+_canonical_domain = lru_cache(maxsize=65_536)(canonical_domain)
+
 
 def _type_name(value: object) -> str:
     return {dict: "mapping", list: "list", str: "string", bool: "boolean", int: "integer", type(None): "null"}.get(
@@ -359,7 +366,7 @@ def _listing(data: object, path: str, where: str, *, primary: bool) -> tuple[Lis
         if not isinstance(raw, str):
             raise RecordError(path, where + key, f"expected a URL string, got {_type_name(raw)}")
         try:
-            canonical = canonical_url(raw)
+            canonical = _canonical_url(raw)
         except URLError as exc:
             raise RecordError(path, where + key, str(exc)) from None
         if raw.strip() not in raw_urls:
@@ -379,9 +386,9 @@ def _listing(data: object, path: str, where: str, *, primary: bool) -> tuple[Lis
         raise RecordError(path, where + "provider", f"expected a mapping, got {_type_name(provider)}")
     provider_name = _string(provider, "name", path, where + "provider.")
     domain_text = _string(provider, "domain", path, where + "provider.")
-    domain = canonical_domain(domain_text) if domain_text else ""
+    domain = _canonical_domain(domain_text) if domain_text else ""
     if not domain and urls:
-        domain = canonical_domain(urls[0])
+        domain = _canonical_domain(urls[0])
     if not domain:
         raise RecordError(path, where + "provider.domain", "missing, and no URL to take it from")
     if any(ch.isspace() for ch in domain):
@@ -452,22 +459,40 @@ def record_from_data(data: object, path: str) -> Record:
     return Record(path=path, article=article, related=tuple(related), warnings=tuple(problems))
 
 
-def parse_file(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> Record | RecordError:
-    """Read and validate one record file; never raises for bad content.
+def file_digest(data: bytes) -> str:
+    """The content key of a record file's bytes (BLAKE2b, 128 bits, hex).
 
-    ``display`` is the path used in the record's provenance and in error messages.
+    >>> file_digest(b"---\\ntitle: x\\n---\\n") == file_digest(b"---\\ntitle: x\\n---\\n")
+    True
+    """
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def read_file_bytes(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, bytes | RecordError]:
+    """The content key and bytes of a record file, or the reason it cannot be read.
+
+    The key is ``None`` when the result depends on more than the bytes (an unreadable
+    file, a FIFO); an oversized file is keyed by its size alone (its bytes do not matter).
     """
     try:
         status = file.stat()
         if not stat.S_ISREG(status.st_mode):  # a FIFO or device would block or never end
-            return RecordError(display, "-", "not a regular file")
+            return None, RecordError(display, "-", "not a regular file")
         size = status.st_size
         if size > max_bytes:
-            return RecordError(display, "-", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+            return f"size:{size}", RecordError(display, "-", f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
         with file.open("rb") as handle:
             raw = handle.read(max_bytes + 1)
-        if len(raw) > max_bytes:
-            return RecordError(display, "-", f"file is over the {max_bytes:,}-byte limit")
+    except OSError as exc:
+        return None, RecordError(display, "-", f"cannot read: {exc.strerror or exc}")
+    if len(raw) > max_bytes:
+        return f"size:{len(raw)}", RecordError(display, "-", f"file is over the {max_bytes:,}-byte limit")
+    return file_digest(raw), raw
+
+
+def parse_bytes(raw: bytes, display: str, suffix: str = ".md") -> Record | RecordError:
+    """Validate one record file's bytes (``suffix``: the file name's ending); never raises for bad content."""
+    try:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -479,16 +504,30 @@ def parse_file(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> Rec
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         if "\x00" in text:
             return RecordError(display, "-", "contains NUL characters (binary file?)")
-        require_fence = file.suffix.lower() not in (".yaml", ".yml")
+        require_fence = suffix.lower() not in (".yaml", ".yml")
         front = split_front_matter(text, display, require_fence)
         data = parse_yaml(front, display, first_line=1 if front is text else 2)
         return record_from_data(data, display)
     except RecordError as exc:
         return exc
-    except OSError as exc:
-        return RecordError(display, "-", f"cannot read: {exc.strerror or exc}")
     except RecursionError:
         return RecordError(display, "-", "nested too deeply")
+
+
+def parse_file_keyed(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[str | None, Record | RecordError]:
+    """:func:`parse_file` with the content key of the bytes it parsed (see :func:`read_file_bytes`)."""
+    key, raw = read_file_bytes(file, display, max_bytes)
+    if isinstance(raw, RecordError):
+        return key, raw
+    return key, parse_bytes(raw, display, file.suffix)
+
+
+def parse_file(file: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> Record | RecordError:
+    """Read and validate one record file; never raises for bad content.
+
+    ``display`` is the path used in the record's provenance and in error messages.
+    """
+    return parse_file_keyed(file, display, max_bytes)[1]
 
 
 # ------------------------------------------------------------------ whole folders
@@ -527,6 +566,8 @@ class LoadReport:
     warnings: list[RecordError] = field(default_factory=list)
     seconds: float = 0.0
     parser: str = PARSER
+    cache: Any = None
+    """What the warm-start cache did (:class:`graph.cache.CacheInfo`), ``None`` without one."""
 
     @property
     def rejected(self) -> int:
@@ -545,13 +586,61 @@ class LoadReport:
         }
 
 
-def _parse_chunk(items: list[tuple[str, str]]) -> list[Record | RecordError]:
-    return [parse_file(Path(file), display) for file, display in items]
+Keyed = tuple[str | None, Record | RecordError]
+"""A file's content key (``None``: not cacheable) and what parsing it gave."""
+
+
+def _parse_chunk(items: list[tuple[str, str]]) -> list[Keyed]:
+    return [parse_file_keyed(Path(file), display) for file, display in items]
 
 
 def _chunks(items: list[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def record_items(root: Path) -> list[tuple[str, str]]:
+    """(file path, display path) of every record file below ``root``, sorted."""
+    return [(str(f), _display(root, f)) for f in find_record_files(root)]
+
+
+def parse_items(
+    items: list[tuple[str, str]],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Keyed]:
+    """Parse (file, display) items, in their order, in ``workers`` processes; never raises for bad content.
+
+    ``workers``: default all cores for 400 files or more, else 1.
+    """
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(items) >= 400 else 1
+    chunk = 64
+    if workers > 1 and len(items) > chunk:
+        # Chunks small enough that every worker gets several (the load stays balanced).
+        chunk = max(16, min(256, len(items) // (workers * 8) or 1))
+        pool = ProcessPoolExecutor(max_workers=workers)
+        try:
+            batches = list(_consume(pool.map(_parse_chunk, _chunks(items, chunk)), progress))
+        finally:
+            pool.shutdown()
+    else:
+        batches = list(_consume(map(_parse_chunk, _chunks(items, chunk)), progress))
+    return [result for batch in batches for result in batch]
+
+
+def collect(results: Iterable[Record | RecordError], report: LoadReport) -> list[Record]:
+    """The records among ``results``; errors and warnings go to ``report``."""
+    records: list[Record] = []
+    for result in results:
+        if isinstance(result, RecordError):
+            report.errors.append(result)
+        else:
+            records.append(result)
+            report.warnings.extend(result.warnings)
+    report.records = len(records)
+    return records
 
 
 def read_records(
@@ -565,36 +654,13 @@ def read_records(
     ``workers``: processes to parse with (default: all cores for large folders, 1 for
     small ones). ``progress`` is called with the number of files just finished.
     """
-    files = find_record_files(root)
-    report = LoadReport(root=str(root), files=len(files))
-    items = [(str(f), _display(root, f)) for f in files]
-    if workers is None:
-        workers = (os.cpu_count() or 1) if len(items) >= 400 else 1
-    results: Iterable[list[Record | RecordError]]
-    chunk = 64
-    if workers > 1 and len(items) > chunk:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        try:
-            results = list(_consume(pool.map(_parse_chunk, _chunks(items, chunk)), progress))
-        finally:
-            pool.shutdown()
-    else:
-        results = _consume(map(_parse_chunk, _chunks(items, chunk)), progress)
-    records: list[Record] = []
-    for batch in results:
-        for result in batch:
-            if isinstance(result, RecordError):
-                report.errors.append(result)
-            else:
-                records.append(result)
-                report.warnings.extend(result.warnings)
-    report.records = len(records)
-    return records, report
+    items = record_items(root)
+    report = LoadReport(root=str(root), files=len(items))
+    results = parse_items(items, workers=workers, progress=progress)
+    return collect((result for _, result in results), report), report
 
 
-def _consume(
-    batches: Iterable[list[Record | RecordError]], progress: Callable[[int], None] | None
-) -> Iterator[list[Record | RecordError]]:
+def _consume(batches: Iterable[list[Keyed]], progress: Callable[[int], None] | None) -> Iterator[list[Keyed]]:
     for batch in batches:
         if progress is not None:
             progress(len(batch))

@@ -93,6 +93,12 @@ def find_articles(g: CoverageGraph, flt: ArticleFilter | None = None, *, newest_
     topic_node = None
     if flt.topic is not None and flt.provider is not None:
         topic_node = flt.topic if flt.topic.startswith(f"{TOPIC}:") else topic_id(flt.topic)
+    plain = needle is None and topic_node is None and flt.min_quality is None and flt.type is None
+    by_time = flt.provider is None and flt.topic is None
+    if plain and ((flt.since is None and flt.until is None) or (by_time and flt.since is not None)):
+        # The index answers alone (no scan): the time slice, or a member list with no other condition.
+        result = candidates[::-1] if newest_first else list(candidates)
+        return result
     for node in candidates:
         data = nodes[node]
         published = data.get("published")

@@ -505,6 +505,31 @@ class _Index:
             return csr_matrix((len(terms), 1), dtype="float32")
         return _scaled(self.vectorizer.transform(terms), self.scale)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled packed (the warm-start cache): loading a graph then needs no scikit-learn
+        import; :func:`_index` unpacks it when a query first needs the vectorizer."""
+        import pickle
+
+        blob = pickle.dumps((self.vectorizer, self.specific, self.common_images, self.settings, self.scale),
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        return (_PackedIndex, (blob, self.stats))
+
+
+class _PackedIndex:
+    """An :class:`_Index` as pickled bytes, with its stats at hand."""
+
+    __slots__ = ("blob", "stats")
+
+    def __init__(self, blob: bytes, stats: StoryStats | None) -> None:
+        self.blob = blob
+        self.stats = stats
+
+    def unpack(self) -> _Index:
+        import pickle
+
+        vectorizer, specific, common_images, settings, scale = pickle.loads(self.blob)
+        return _Index(vectorizer, specific, common_images, settings, scale, self.stats)
+
 
 _ATTR = "_story_index"
 
@@ -564,7 +589,10 @@ def _index(g: CoverageGraph) -> _Index:
     It lives on the graph object (pickled with it), not in ``g.nx``, so exports never
     see it.
     """
-    index: _Index | None = g.__dict__.get(_ATTR)
+    index: _Index | _PackedIndex | None = g.__dict__.get(_ATTR)
+    if isinstance(index, _PackedIndex):
+        index = index.unpack()
+        g.__dict__[_ATTR] = index
     if index is None:
         settings = StorySettings()
         dated = _dated(g)
@@ -582,7 +610,7 @@ def story_stats(g: CoverageGraph) -> StoryStats | None:
     >>> story_stats(g).stories
     2
     """
-    index: _Index | None = g.__dict__.get(_ATTR)
+    index: _Index | _PackedIndex | None = g.__dict__.get(_ATTR)
     return None if index is None else index.stats
 
 
