@@ -19,7 +19,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -28,7 +29,8 @@ from graph.errors import NotFound
 from graph.model import CoverageGraph
 from graph.queries import stats
 
-from .schema import build_schema
+from .limits import LimitExceeded, check_document, check_variables
+from .schema import FastExecutor, build_schema
 from .settings import Settings
 from .types import Context
 
@@ -62,8 +64,11 @@ class BadRequest(Exception):
         self.status = status
 
 
-def error_response(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"data": None, "errors": [{"message": message}]}, status_code=status)
+def error_response(message: str, status: int = 400, headers: dict[str, str] | None = None) -> JSONResponse:
+    """A GraphQL-style error body (``{"data": null, "errors": [{"message": ...}]}``)."""
+    # Messages may quote client input: never let a lone surrogate break the encoding.
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    return JSONResponse({"data": None, "errors": [{"message": message}]}, status_code=status, headers=headers)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -72,14 +77,17 @@ async def _read_body(request: Request, limit: int) -> bytes:
         if not declared.isdigit():
             raise BadRequest("invalid Content-Length header")
         if int(declared) > limit:
-            raise BadRequest(f"request body is {declared} bytes, over the {limit}-byte limit", 413)
+            raise BadRequest(f"request body is {declared} bytes, over the limit of {limit} bytes (max_body_bytes)", 413)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BadRequest(f"request body is over the {limit}-byte limit", 413)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise BadRequest(f"request body is over the limit of {limit} bytes (max_body_bytes)", 413)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise BadRequest("the client disconnected before sending the whole body") from None
     return b"".join(chunks)
 
 
@@ -90,7 +98,7 @@ def _decode_json(text: str, what: str) -> Any:
         raise BadRequest(f"{what} is not valid JSON: {exc}") from None
 
 
-def _check_params(params: Any) -> tuple[str, dict[str, Any] | None, str | None]:
+def _check_params(params: Any, settings: Settings | None = None) -> tuple[str, dict[str, Any] | None, str | None]:
     if not isinstance(params, dict):
         raise BadRequest(f"request body must be a JSON object, got {type(params).__name__}")
     query = params.get("query")
@@ -104,11 +112,22 @@ def _check_params(params: Any) -> tuple[str, dict[str, Any] | None, str | None]:
         raise BadRequest("`operationName` must be a string")
     if "\x00" in query or any(0xD800 <= ord(c) <= 0xDFFF for c in query if ord(c) >= 0xD800):
         raise BadRequest("`query` contains NUL characters or lone surrogates")
+    if operation is not None and any(0xD800 <= ord(c) <= 0xDFFF for c in operation if ord(c) >= 0xD800):
+        raise BadRequest("`operationName` contains lone surrogates")
+    if variables is not None:
+        try:
+            check_variables(variables, settings or Settings())
+        except LimitExceeded as exc:
+            raise BadRequest(exc.message) from None
     return query, variables, operation
 
 
 async def _request_params(request: Request, settings: Settings) -> dict[str, Any]:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
+        length = len(request.scope.get("query_string", b""))
+        if length > settings.max_body_bytes:
+            raise BadRequest(f"query string is {length} bytes, over the limit of {settings.max_body_bytes} bytes "
+                             "(max_body_bytes): send long queries with POST", 414)
         params: dict[str, Any] = dict(request.query_params)
         if "variables" in params:
             params["variables"] = _decode_json(params["variables"], "`variables`")
@@ -128,17 +147,58 @@ async def _request_params(request: Request, settings: Settings) -> dict[str, Any
     return _decode_json(text, "request body")  # type: ignore[no-any-return]
 
 
+#: Longest query text kept in the parse cache (long ones are parsed each time, so a
+#: client cannot fill the cache with megabyte-sized documents).
+PARSE_CACHE_MAX_CHARS = 8192
+
+
 @lru_cache(maxsize=1024)
+def _parse_cached(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
+
+
 def _parse(query: str, max_tokens: int) -> DocumentNode:
+    if len(query) <= PARSE_CACHE_MAX_CHARS:
+        return _parse_cached(query, max_tokens)
     return parse(query, max_tokens=max_tokens)
 
 
 def _check_operation(query: str, operation: str | None, method: str, settings: Settings) -> None:
-    """Pick the operation as GraphQL-over-HTTP says; the schema reports syntax errors."""
+    """Pick the operation as GraphQL-over-HTTP says; the schema reports syntax errors.
+
+    The verdict for a (short) query text is cached, so a repeated query costs a look-up.
+    """
+    if len(query) <= PARSE_CACHE_MAX_CHARS:
+        verdict = _operation_verdict(query, operation, method, settings)
+    else:
+        verdict = _operation_verdict.__wrapped__(query, operation, method, settings)
+    if verdict is not None:
+        raise BadRequest(*verdict)
+
+
+@lru_cache(maxsize=1024)
+def _operation_verdict(query: str, operation: str | None, method: str, settings: Settings) -> tuple[str, int] | None:
+    try:
+        _pick_operation(query, operation, method, settings)
+    except BadRequest as exc:
+        return exc.message, exc.status
+    return None
+
+
+def _pick_operation(query: str, operation: str | None, method: str, settings: Settings) -> None:
     try:
         document = _parse(query, settings.max_tokens)
-    except GraphQLError:
-        return
+    except GraphQLError as exc:
+        if "more than" in exc.message and "tokens" in exc.message:
+            raise BadRequest(f"the query has more than {settings.max_tokens} tokens, over the limit of "
+                             f"{settings.max_tokens} (max_tokens)") from None
+        return  # the schema reports syntax errors with their location
+    except RecursionError:
+        raise BadRequest("the query is nested too deeply to parse") from None
+    try:
+        check_document(document, settings)
+    except LimitExceeded as exc:
+        raise BadRequest(exc.message) from None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if not operations:
         raise BadRequest("the document has no operation to run")
@@ -151,8 +211,31 @@ def _check_operation(query: str, operation: str | None, method: str, settings: S
         if not named:
             raise BadRequest(f"no operation named {operation[:100]!r} in the document")
         chosen = named[0]
-    if method == "GET" and chosen.operation is not OperationType.QUERY:
+    if method != "POST" and chosen.operation is not OperationType.QUERY:
         raise BadRequest(f"{chosen.operation.value} operations are not allowed over GET: use POST", 405)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """404/405 from the router as GraphQL-style errors (405 keeps its ``Allow`` header)."""
+    if not isinstance(exc, HTTPException):  # pragma: no cover - registered for HTTP errors only
+        return error_response("internal server error", 500)
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "GET, POST")
+        method = request.method[:20]
+        return error_response(f"method {method} is not allowed on {request.url.path[:200]}: use {allowed}", 405,
+                              headers={"Allow": allowed})
+    if exc.status_code == 404:
+        return error_response(f"no such path {request.url.path[:200]!r}: GraphQL is served at /graphql", 404)
+    return error_response(str(exc.detail), exc.status_code, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected exception: a GraphQL-style 500 that names nothing internal (the log has the trace)."""
+    return error_response("internal server error", 500)
+
+
+def _error_handlers() -> dict[Any, Any]:
+    return {404: _http_error, 405: _http_error, Exception: _server_error}
 
 
 def _wants_html(request: Request) -> bool:
@@ -164,6 +247,7 @@ def create_app(graph: CoverageGraph | GraphHolder, settings: Settings | None = N
     settings = settings or Settings()
     holder = graph if isinstance(graph, GraphHolder) else GraphHolder(graph)
     schema = build_schema(settings)
+    executor = FastExecutor(schema, settings)
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and _wants_html(request):
@@ -173,14 +257,12 @@ def create_app(graph: CoverageGraph | GraphHolder, settings: Settings | None = N
 
             return HTMLResponse(graphiql_page())
         try:
-            query, variables, operation = _check_params(await _request_params(request, settings))
+            query, variables, operation = _check_params(await _request_params(request, settings), settings)
             _check_operation(query, operation, request.method, settings)
         except BadRequest as exc:
             return error_response(exc.message, exc.status)
         context = Context(holder.current, settings, time.monotonic() + settings.query_timeout)
-        result = schema.execute_sync(
-            query, variable_values=variables, context_value=context, operation_name=operation
-        )
+        result = executor.execute(query, variables, context, operation)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body["errors"] = [error.formatted for error in result.errors]
@@ -249,7 +331,7 @@ def create_app(graph: CoverageGraph | GraphHolder, settings: Settings | None = N
         from .explorer import routes as explorer_routes
 
         routes.extend(explorer_routes(holder, settings))
-    app = Starlette(routes=routes, middleware=middleware)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=_error_handlers())
     app.state.holder = holder
     app.state.settings = settings
     app.state.schema = schema

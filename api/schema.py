@@ -8,15 +8,12 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError, ValidationRule
-from graphql.language import DirectiveNode
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -27,7 +24,7 @@ from graph.queries import decode_cursor
 from graph.model import provider_id
 from graph.errors import NewsgraphError, NotFound
 
-from .limits import cost_rule
+from .limits import cost_rule, shape_rule
 from .settings import Settings
 from .types import (
     Article,
@@ -162,6 +159,7 @@ class Query:
         to: strawberry.ID, max_length: int | None = None, kinds: list[EdgeKind] | None = None,
     ) -> Path | None:
         g = info.context.graph
+        info.context.check_deadline()
         try:
             result = traversals.shortest_path(g, str(from_), str(to), max_length=max_length,
                                               kinds=[k.value for k in kinds] if kinds else None,
@@ -178,6 +176,7 @@ class Query:
         first: int | None = None,
     ) -> Neighborhood | None:
         g = info.context.graph
+        info.context.check_deadline()
         if not 1 <= depth <= 3:
             raise GraphQLError(f"`depth` must be between 1 and 3, got {depth}")
         limit = page_size(first, info.context.settings)
@@ -197,6 +196,7 @@ class Query:
     @strawberry.field(description='Full-text search over titles, excerpts, outlets and topics: words, "a phrase", prefix*.')
     def search(self, info: strawberry.Info, text: str, first: int | None = None, after: str | None = None) -> SearchConnection:
         g = info.context.graph
+        info.context.check_deadline()
         size = page_size(first, info.context.settings)
         try:
             start = decode_cursor(after) + 1 if after else 0
@@ -222,20 +222,6 @@ class Query:
         return node_of(info.context.graph, str(id))
 
 
-def _max_directives_rule(limit: int) -> type[ValidationRule]:
-    class MaxDirectives(ValidationRule):
-        def __init__(self, context: Any) -> None:
-            super().__init__(context)
-            self.count = 0
-
-        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
-            self.count += 1
-            if self.count == limit + 1:
-                self.report_error(GraphQLError(f"query uses more than {limit} directives (max_directives)"))
-
-    return MaxDirectives
-
-
 def _is_expected(error: GraphQLError) -> bool:
     original = error.original_error
     return original is None or isinstance(original, (NewsgraphError, GraphQLError))
@@ -247,14 +233,14 @@ def extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     Factories, not instances: Strawberry builds fresh extensions per request; the parser
     and validation caches live at module level, so they are shared all the same.
     """
-    directives_rule = _max_directives_rule(settings.max_directives)
     chosen: list[Callable[[], SchemaExtension]] = [
         partial(ParserCache, maxsize=1024),
         partial(ValidationCache, maxsize=1024),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        partial(AddValidationRules, [directives_rule, cost_rule(settings)]),
+        # Depth, aliases, directives and fields are measured in one linear pass with
+        # fragments expanded once each (Strawberry's own limiters are exponential on
+        # fragments that spread each other).
+        partial(AddValidationRules, [shape_rule(settings), cost_rule(settings)]),
     ]
     if not settings.introspection:
         chosen.append(DisableIntrospection)
@@ -281,6 +267,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
     )
+
+
+#: Longest query text whose parsed and validated document is cached.
+CACHE_MAX_QUERY_CHARS = 8192
 
 
 class FastExecutor:
@@ -326,6 +316,8 @@ class FastExecutor:
         except GraphQLError as error:
             document, errors = None, [error]
         found = (document if not errors else None, errors)
+        if len(query) > CACHE_MAX_QUERY_CHARS:
+            return found  # a client must not fill the cache with megabyte-sized documents
         if len(self._documents) >= self.maxsize:
             self._documents.pop(next(iter(self._documents)))
         self._documents[query] = found
@@ -345,7 +337,7 @@ class FastExecutor:
                               operation_name=operation)
             result = outcome if isinstance(outcome, ExecutionResult) else ExecutionResult(None, None)
         if result.errors:
-            self.schema.process_errors(result.errors)
+            self.schema._process_errors(result.errors)  # strips "Did you mean" hints when asked
             if self.mask is not None:
                 result.errors = self.mask._process_errors(result.errors)
         return result

@@ -144,16 +144,16 @@ def test_bad_cursor_is_an_error(seed: graph.CoverageGraph) -> None:
 def test_depth_alias_and_token_limits(seed: graph.CoverageGraph) -> None:
     deep = "{ articles { edges { node { provider { articles { edges { node { provider { topics { totalCount } } } } } } } } } }"
     result = run(seed, deep)
-    assert result.errors and "exceeds maximum operation depth" in result.errors[0].message
+    assert result.errors and "(max_depth)" in result.errors[0].message
     aliases = "{ " + " ".join(f"a{i}: stats {{ articles }}" for i in range(16)) + " }"
     result = run(seed, aliases)
-    assert result.errors and "aliases" in result.errors[0].message
+    assert result.errors and "(max_aliases)" in result.errors[0].message
     tokens = "{ " + " ".join("stats { articles }" for _ in range(300)) + " }"
     result = run(seed, tokens)
     assert result.errors and "token" in result.errors[0].message.lower()
     directives = "{ stats { " + " ".join("articles @include(if: true)" for _ in range(51)) + " } }"
     result = run(seed, directives, Settings(max_tokens=5000))
-    assert result.errors and "directives" in result.errors[0].message
+    assert result.errors and "(max_directives)" in result.errors[0].message
 
 
 def test_introspection_can_be_turned_off(seed: graph.CoverageGraph) -> None:
