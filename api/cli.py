@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -37,15 +38,19 @@ def _progress(path: Path) -> tuple[Callable[[int], None] | None, Callable[[], No
 def load(path: Path, workers: int | None = None, args: argparse.Namespace | None = None) -> tuple[graph.CoverageGraph, LoadReport]:
     """Load with a progress bar, through the warm-start cache unless ``--no-cache``."""
     progress, done = _progress(path)
-    cache: bool | Path = True
-    if args is not None and getattr(args, "no_cache", False):
-        cache = False
-    elif args is not None and getattr(args, "cache_dir", None) is not None:
-        cache = args.cache_dir
     try:
-        return graph.load(path, workers=workers, progress=progress, cache=cache)
+        return graph.load(path, workers=workers, progress=progress, cache=_cache_option(args))
     finally:
         done()
+
+
+def _cache_option(args: argparse.Namespace | None) -> bool | Path:
+    """``graph.load``'s ``cache`` from ``--no-cache`` / ``--cache-dir`` (on by default)."""
+    if args is not None and getattr(args, "no_cache", False):
+        return False
+    if args is not None and getattr(args, "cache_dir", None) is not None:
+        return Path(args.cache_dir)
+    return True
 
 
 def _summary(report: LoadReport) -> str:
@@ -65,12 +70,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for error in report.errors:
         print(f"rejected: {error}", file=sys.stderr)
     print(f"newsgraph: {_summary(report)}; {g!r}", file=sys.stderr)
+    from graph.search import index_for
+
+    # Build the search index while the server starts, so the first search is not slow.
+    threading.Thread(target=index_for, args=(g,), name="newsgraph-search-index", daemon=True).start()
     app = create_app(GraphHolder(g), settings)
     reloader = None
     if args.watch:
         from .reload import Reloader, install_sighup
 
-        reloader = Reloader(args.path, app.state.holder, report, interval=args.watch_interval, workers=args.workers)
+        reloader = Reloader(args.path, app.state.holder, report, interval=args.watch_interval, workers=args.workers,
+                            cache=_cache_option(args))
         app.state.reloader = reloader
         reloader.start()
         install_sighup(reloader)

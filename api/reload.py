@@ -17,6 +17,7 @@ from typing import Any
 
 import graph
 from graph.ingest import LoadReport, find_record_files
+from graph.search import index_for
 
 from .app import GraphHolder
 
@@ -61,11 +62,13 @@ class Reloader:
     """Watches ``path`` (polling every ``interval`` seconds) and reloads ``holder`` on change."""
 
     def __init__(self, path: Path, holder: GraphHolder, report: LoadReport, interval: float = 2.0,
-                 workers: int | None = None) -> None:
+                 workers: int | None = None, cache: bool | Path = False) -> None:
         self.path = path
         self.holder = holder
         self.interval = interval
         self.workers = workers
+        self.cache = cache
+        """Passed to :func:`graph.load`: with the warm-start cache only changed files are re-read."""
         self.status = ReloadStatus()
         self._rejected = {e.path for e in report.errors}
         self._signature = folder_signature(path)
@@ -81,7 +84,8 @@ class Reloader:
             self.status.attempts += 1
             signature = folder_signature(self.path)
             try:
-                new_graph, report = graph.load(self.path, workers=self.workers)
+                new_graph, report = graph.load(self.path, workers=self.workers, cache=self.cache)
+                index_for(new_graph)  # build the search index before readers see the graph
             except Exception as exc:  # a reload must never take the server down
                 log.exception("reload of %s failed", self.path)
                 self._fail(f"load failed: {exc}", [], started)

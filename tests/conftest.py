@@ -26,6 +26,9 @@ CORPORA_NAMES = ("powerapps", "smartable-powerapps", "labeled")
 # Hypothesis keeps a cache in ./.hypothesis even without an example database; in the
 # repository that folder makes its pytest plugin warn (norecursedirs), and warnings fail.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "newsgraph-hypothesis"))
+# The CLI loads through the warm-start cache ($XDG_CACHE_HOME/newsgraph/...): keep the
+# tests' caches out of the user's home folder.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="newsgraph-test-cache-")
 
 
 def write_records(folder: Path, files: Mapping[str, str | bytes]) -> Path:
