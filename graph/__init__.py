@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import NewsgraphError, NotFound, RecordError
-from .ingest import LoadReport, read_records
+from .ingest import LoadReport, paused_gc, read_records
 from .model import Article, CoverageGraph, Provider, Topic, build_graph
 from .stories import StorySettings, detect_stories
 
@@ -67,11 +67,46 @@ def load(
             story_settings=story_settings,
         )
         report.cache = info
+        if info.status != "snapshot":  # a snapshot leaves no garbage worth a full collection
+            release_memory()
         return coverage, report
     started = time.perf_counter()
     records, report = read_records(Path(path), workers=workers, progress=progress)
-    coverage = build_graph(records)
+    with paused_gc():  # building allocates many long-lived objects and no cycles
+        coverage = build_graph(records)
+    del records  # the graph holds what it needs: free the rest before detection (peak memory)
     report.seconds = time.perf_counter() - started
     if stories:
         detect_stories(coverage, story_settings)
+    release_memory()
     return coverage, report
+
+
+def release_memory() -> bool:
+    """Collect garbage and hand the freed heap back to the OS; ``True`` if it could.
+
+    Loading frees far more (records, story detection's matrices) than the graph keeps,
+    and glibc's allocator keeps freed memory resident until told otherwise
+    (``malloc_trim``). Elsewhere (no glibc) this only collects garbage.
+
+    >>> release_memory() in (True, False)
+    True
+    """
+    import gc
+
+    gc.collect()
+    trim = _malloc_trim()
+    return bool(trim is not None and trim(0) >= 0)
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
+        return None
+    return trim

@@ -50,7 +50,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from .ingest import LoadReport, Keyed, collect, parse_items, read_file_bytes, record_items
+from .ingest import LoadReport, Keyed, collect, parse_items, paused_gc, read_file_bytes, record_items
 from .model import CoverageGraph, build_graph
 from .records import Record
 from .errors import RecordError
@@ -323,17 +323,25 @@ def load_cached(
 
     report = LoadReport(root=str(path), files=len(items))
     records = collect((r for r in results if r is not None), report)
-    g = build_graph(records)
+    with paused_gc():  # building allocates many long-lived objects and no cycles
+        g = build_graph(records)
     report.seconds = time.perf_counter() - started
-    if stories:
-        detect_stories(g, story_settings)
     fresh = {(display, key): result for (display, key), result in zip(keys, results) if key is not None}
     try:
         if info.parsed or len(fresh) != len(known):
             write_cache_file(folder / RECORDS_FILE, records_key, fresh)
-        write_cache_file(folder / GRAPH_FILE, _snapshot_key(keys, stories, story_settings, root.is_file()),
-                         (g, report))
     except OSError as exc:  # a read-only or full disk only costs the next start its speed
         info.rejected_cache.append(f"cannot write the cache: {exc.strerror or exc}")
+    # The records are in the graph and the records cache now: free them before the
+    # story detection, whose transient memory is the peak of a cold load.
+    del records, results, fresh, known, parsed
+    if stories:
+        detect_stories(g, story_settings)
+    try:
+        write_cache_file(folder / GRAPH_FILE, _snapshot_key(keys, stories, story_settings, root.is_file()),
+                         (g, report))
+    except OSError as exc:
+        if not any(problem.startswith("cannot write the cache") for problem in info.rejected_cache):
+            info.rejected_cache.append(f"cannot write the cache: {exc.strerror or exc}")
     info.seconds = time.perf_counter() - started
     return g, report, info

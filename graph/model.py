@@ -21,6 +21,7 @@ pair of nodes carries at most one edge of each kind.
 from __future__ import annotations
 
 import hashlib
+import sys
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -52,6 +53,40 @@ EDGE_KINDS = (PUBLISHED_BY, TAGGED, RELATED, ECHOES, IN_STORY)
 _NO_TIME = float("-inf")
 #: The edge kind that links an article to a provider, topic or story it belongs to.
 _MEMBER_EDGE = {PROVIDER: PUBLISHED_BY, TOPIC: TAGGED, STORY: IN_STORY}
+
+
+def add_member_edges(
+    graph: nx.MultiDiGraph, pairs: Iterable[tuple[str, str]], kind: str, shared: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Add ``kind`` edges (keyed by their kind) that carry no data but ``kind=<kind>``.
+
+    Every edge added shares ONE attribute dict ``{"kind": kind}``, returned (pass it as
+    ``shared`` to the next call to go on sharing it): an article's membership edges (``published_by``, ``tagged``, ``in_story``)
+    would otherwise cost a dict each. Both nodes must exist. The graph is read-only once
+    built; copy it (``g.nx.copy()``) before setting attributes on such an edge.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_nodes_from(["a", "b", "t"])
+    >>> add_member_edges(g, [("a", "t"), ("b", "t")], TAGGED)
+    {'kind': 'tagged'}
+    >>> g.edges["a", "t", TAGGED], g.edges["a", "t", TAGGED] is g.edges["b", "t", TAGGED]
+    ({'kind': 'tagged'}, True)
+    """
+    if shared is None:
+        shared = {"kind": kind}
+    elif shared != {"kind": kind}:
+        raise ValueError(f"add_member_edges: shared data {shared!r} is not {{'kind': {kind!r}}}")
+    succ, pred = graph._succ, graph._pred
+    for u, v in pairs:
+        if u not in succ or v not in succ:
+            raise KeyError(f"add_member_edges: both nodes must exist ({u!r}, {v!r})")
+        keydict = succ[u].get(v)
+        if keydict is None:
+            keydict = graph.edge_key_dict_factory()
+            succ[u][v] = keydict
+            pred[v][u] = keydict
+        keydict[kind] = shared
+    return shared
 
 
 def article_id(key: str) -> str:
@@ -297,6 +332,11 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
+def _intern(value: str | None) -> str | None:
+    """One shared object for a short string repeated on many nodes (types, kinds)."""
+    return None if value is None else sys.intern(value)
+
+
 def listing_key(listing: Listing) -> str:
     """The key of a listing: its preferred canonical URL, or a hash for URL-less records.
 
@@ -418,7 +458,7 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
             "title": best.title,
             "excerpt": first("excerpt"),
             "published": best.published,
-            "type": first("type"),
+            "type": _intern(first("type")),
             "quality": first("quality"),
             "heat": first("heat"),
             "images": first("images") or (),
@@ -433,17 +473,20 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
         graph.add_node(node, **{k: v for k, v in attrs.items() if v is not None})
     # Only outlets that publish an article: a domain seen only on a listing that lost
     # to another listing of the same article would be a provider without articles.
-    for domain in sorted({domain for _, _, domain, _ in article_nodes}):
+    # One id string per provider and topic, shared by the node and its edges' adjacency keys.
+    provider_ids = {domain: provider_id(domain) for domain in sorted({domain for _, _, domain, _ in article_nodes})}
+    for domain, pid in provider_ids.items():
         name, names = _most_common(provider_names[domain]) if provider_names[domain] else (domain, ())
-        graph.add_node(provider_id(domain), kind=PROVIDER, domain=domain, name=name, names=names)
-    for key in sorted(topic_names):
+        graph.add_node(pid, kind=PROVIDER, domain=domain, name=name, names=names)
+    topic_ids = {key: f"{TOPIC}:{key}" for key in sorted(topic_names)}
+    for key, tid in topic_ids.items():
         name, names = _most_common(topic_names[key])
-        graph.add_node(f"{TOPIC}:{key}", kind=TOPIC, name=name, names=names)
+        graph.add_node(tid, kind=TOPIC, name=name, names=names)
 
-    for node, _, domain, topic_keys in article_nodes:
-        graph.add_edge(node, provider_id(domain), key=PUBLISHED_BY, kind=PUBLISHED_BY)
-        for key in topic_keys:
-            graph.add_edge(node, f"{TOPIC}:{key}", key=TAGGED, kind=TAGGED)
+    add_member_edges(graph, ((node, provider_ids[domain]) for node, _, domain, _ in article_nodes), PUBLISHED_BY)
+    add_member_edges(
+        graph, ((node, topic_ids[key]) for node, _, _, topic_keys in article_nodes for key in topic_keys), TAGGED
+    )
 
     related: dict[tuple[str, str], tuple[int, set[str]]] = {}
     for record in ordered:

@@ -75,12 +75,23 @@ import re
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from .model import ARTICLE, ECHOES, IN_STORY, PROVIDER, PUBLISHED_BY, RELATED, STORY, CoverageGraph, provider_id
+from .model import (
+    ARTICLE,
+    ECHOES,
+    IN_STORY,
+    PROVIDER,
+    PUBLISHED_BY,
+    RELATED,
+    STORY,
+    CoverageGraph,
+    add_member_edges,
+    provider_id,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -376,10 +387,22 @@ def _name_lexicon(parsed: Iterable[_Parsed]) -> set[str]:
     Title Case headlines) are capitalized and no more are in lower case (``Anthropic``,
     ``Nvidia``, ``China``): common words almost never are.
     """
-    upper: dict[str, int] = defaultdict(int)
-    lower: dict[str, int] = defaultdict(int)
-    strong: set[str] = set()
+    counter = _NameCounter()
     for doc in parsed:
+        counter.add(doc)
+    return counter.lexicon()
+
+
+class _NameCounter:
+    """:func:`_name_lexicon` one document at a time (the documents need not be kept)."""
+
+    def __init__(self) -> None:
+        self.upper: dict[str, int] = defaultdict(int)
+        self.lower: dict[str, int] = defaultdict(int)
+        self.strong: set[str] = set()
+
+    def add(self, doc: _Parsed) -> None:
+        upper, lower, strong = self.upper, self.lower, self.strong
         for tokens, title_case in ((doc.title, doc.title_case), (doc.excerpt, doc.excerpt_case)):
             for stem, case, first_word, _ in tokens:
                 if case == 2:
@@ -390,7 +413,10 @@ def _name_lexicon(parsed: Iterable[_Parsed]) -> set[str]:
                     upper[stem] += 1
                 else:
                     lower[stem] += 1
-    return strong | {stem for stem, count in upper.items() if count >= 2 and count >= lower.get(stem, 0)}
+
+    def lexicon(self) -> set[str]:
+        lower = self.lower
+        return self.strong | {stem for stem, count in self.upper.items() if count >= 2 and count >= lower.get(stem, 0)}
 
 
 Specifics = tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...]]
@@ -398,10 +424,17 @@ Specifics = tuple[frozenset[str], frozenset[str], tuple[frozenset[str], ...]]
 grouped into entities (adjacent words: ``Miraionquin Dynamics`` is one entity, not two)."""
 
 
-def _specifics(doc: _Parsed, specific: dict[str, float]) -> Specifics:
-    """The names and numbers of a document that are specific (rare): in the title, in all, as entities."""
+def _specifics(doc: _Parsed, specific: dict[str, float], same: dict[Any, Any] | None = None) -> Specifics:
+    """The names and numbers of a document that are specific (rare): in the title, in all, as entities.
+
+    ``same`` (a dict kept across calls) makes equal sets and tuples one object: most
+    documents share them (the empty set, a title's names equal to the whole's).
+    """
     title = frozenset(stem for stem, *_ in doc.title if stem in specific)
     everything = title | frozenset(stem for stem, *_ in doc.excerpt if stem in specific)
+    if same is not None:
+        title = same.setdefault(title, title)
+        everything = same.setdefault(everything, everything)
     entities: list[frozenset[str]] = []
     for tokens in (doc.title,):
         run: list[str] = []
@@ -416,6 +449,10 @@ def _specifics(doc: _Parsed, specific: dict[str, float]) -> Specifics:
             last = position
         if run:
             entities.append(frozenset(run))
+    if same is not None:
+        entities = [same.setdefault(e, e) for e in entities]
+        found = tuple(dict.fromkeys(entities))
+        return title, everything, same.setdefault(found, found)
     return title, everything, tuple(dict.fromkeys(entities))
 
 
@@ -505,14 +542,19 @@ class _Index:
             return csr_matrix((len(terms), 1), dtype="float32")
         return _scaled(self.vectorizer.transform(terms), self.scale)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled packed (the warm-start cache): loading a graph then needs no scikit-learn
-        import; :func:`_index` unpacks it when a query first needs the vectorizer."""
+    def packed(self) -> _PackedIndex:
+        """This index as pickled bytes (its query caches dropped); :meth:`_PackedIndex.unpack` reverses it."""
         import pickle
 
         blob = pickle.dumps((self.vectorizer, self.specific, self.common_images, self.settings, self.scale),
                             protocol=pickle.HIGHEST_PROTOCOL)
-        return (_PackedIndex, (blob, self.stats))
+        return _PackedIndex(blob, self.stats)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled packed (the warm-start cache): loading a graph then needs no scikit-learn
+        import; :func:`_index` unpacks it when a query first needs the vectorizer."""
+        packed = self.packed()
+        return (_PackedIndex, (packed.blob, packed.stats))
 
 
 class _PackedIndex:
@@ -543,20 +585,46 @@ def _scaled(matrix: csr_matrix, scale: Any) -> csr_matrix:
 
 
 def _build(
-    texts: list[str], settings: StorySettings, images: frozenset[str] = frozenset()
+    texts: Iterable[str], settings: StorySettings, images: frozenset[str] = frozenset(), keep: bool = True
 ) -> tuple[_Index, list[_Parsed], csr_matrix | None]:
-    """Parse the texts, fit the vectorizer and find the specific names: the index and matrix."""
+    """Parse the texts, fit the vectorizer and find the specific names: the index and matrix.
+
+    The parsed documents come back too when ``keep``; without it (an empty list) no
+    more than one parsed document is alive at a time: they are the largest transient
+    of a story detection, cheaper parsed twice than all kept.
+    """
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    parsed = [_parse(t) for t in texts]
+    parsed: list[_Parsed] = []
+    names_seen = _NameCounter()
+    count = 0
+    words_seen = False
+
+    def terms() -> Iterator[list[str]]:
+        nonlocal count, words_seen
+        for text in texts:
+            doc = _parse(text)
+            count += 1
+            words_seen = words_seen or bool(doc.title or doc.excerpt)
+            names_seen.add(doc)
+            if keep:
+                parsed.append(doc)
+            yield doc.terms()
+
     vectorizer = TfidfVectorizer(analyzer=_terms, sublinear_tf=True, dtype=np.float32)
-    if not any(doc.title or doc.excerpt for doc in parsed):
+    try:
+        matrix = vectorizer.fit_transform(terms()).tocsr()  # one term list at a time
+    except ValueError:  # no words in any document: an empty vocabulary
+        if words_seen:
+            raise
+        return _Index(TfidfVectorizer(analyzer=_terms, sublinear_tf=True, dtype=np.float32), {}, frozenset(),
+                      settings), parsed, None
+    if not words_seen:  # pragma: no cover - scikit-learn refuses an empty vocabulary
         return _Index(vectorizer, {}, frozenset(), settings), parsed, None
-    matrix = vectorizer.fit_transform([doc.terms() for doc in parsed]).tocsr()
     df = np.bincount(matrix.indices, minlength=matrix.shape[1])
-    cap = max(settings.specific_min_df, int(settings.specific_df_share * len(texts)))
-    names = _name_lexicon(parsed)
+    cap = max(settings.specific_min_df, int(settings.specific_df_share * count))
+    names = names_seen.lexicon()
     idf = vectorizer.idf_
     specific = {
         term: float(idf[column])
@@ -839,13 +907,20 @@ def detect_stories(g: CoverageGraph, settings: StorySettings | None = None) -> S
     stats.articles = n
 
     tick = time.perf_counter()
-    index, parsed, matrix = _build([_doc(nodes[a]) for a in ids], settings, _common_images(g, ids, settings))
+    index, _, matrix = _build((_doc(nodes[a]) for a in ids), settings, _common_images(g, ids, settings), keep=False)
     index.stats = stats
     g.__dict__[_ATTR] = index
     if n < 2 or matrix is None:
         stats.seconds = time.perf_counter() - started
         return stats
-    specifics = [_specifics(doc, index.specific) for doc in parsed]
+    same: dict[Any, Any] = {}
+    specifics: list[Specifics] = []
+    titles: list[tuple[str, ...]] = []  # all the edges need of the token lists: each title's stems
+    for a in ids:  # parsed again, one at a time (see _build)
+        doc = _parse(_doc(nodes[a]))
+        specifics.append(_specifics(doc, index.specific, same))
+        titles.append(tuple(dict.fromkeys(stem for stem, *_ in doc.title)))
+    del same
     timings["vectorize"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -860,8 +935,9 @@ def detect_stories(g: CoverageGraph, settings: StorySettings | None = None) -> S
     def encode(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
         return np.array(sorted(i * n + j for i, j in pairs), dtype=np.int64)
 
-    listed_codes, image_codes = encode(listed_pairs), encode(image_pairs)
-    codes = np.unique(np.concatenate([first * n + second, listed_codes, encode(co_listed_pairs), image_codes]))
+    listed_codes, image_codes, co_listed_codes = encode(listed_pairs), encode(image_pairs), encode(co_listed_pairs)
+    del listed_pairs, image_pairs, co_listed_pairs, position  # a Python tuple per pair: freed before scoring
+    codes = np.unique(np.concatenate([first * n + second, listed_codes, co_listed_codes, image_codes]))
     first, second = codes // n, codes % n
     stats.candidate_pairs = len(codes)
     timings["candidates"] = time.perf_counter() - tick
@@ -877,9 +953,15 @@ def detect_stories(g: CoverageGraph, settings: StorySettings | None = None) -> S
     slack = date_only[first] | date_only[second]
     gap = np.where(slack, np.maximum(0.0, gap - 12.0), gap)
     weights = index.specific
-    pairs = list(zip(first.tolist(), second.tolist()))
-    coverage = np.array([_coverage(specifics[i], specifics[j], weights) for i, j in pairs], dtype=np.float64)
-    names = np.array([_shared_entities(specifics[i], specifics[j]) for i, j in pairs], dtype=np.int64)
+    del live
+    coverage = np.empty(len(first), dtype=np.float64)
+    names = np.empty(len(first), dtype=np.int64)
+    step = 50_000  # pairs as Python objects a slice at a time: bounded transient memory
+    for start in range(0, len(first), step):
+        pairs = list(zip(first[start : start + step].tolist(), second[start : start + step].tolist()))
+        coverage[start : start + step] = [_coverage(specifics[i], specifics[j], weights) for i, j in pairs]
+        names[start : start + step] = [_shared_entities(specifics[i], specifics[j]) for i, j in pairs]
+        del pairs
     similarity = _combine(cosine, shared, listed, coverage, names, settings)
     prior = np.where(
         gap <= settings.grace_hours, 1.0, 1.0 / (1.0 + (gap - settings.grace_hours) / settings.decay_hours)
@@ -909,9 +991,16 @@ def detect_stories(g: CoverageGraph, settings: StorySettings | None = None) -> S
     timings["cluster"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    signals = (set(listed_codes.tolist()), set(encode(co_listed_pairs).tolist()), provider_ids)
-    _add_stories(g, ids, groups, matrix, specifics, parsed, signals, settings, stats)
+    signals = (set(listed_codes.tolist()), set(co_listed_codes.tolist()), provider_ids)
+    # The pair arrays are done with: free them before the edges are made (peak memory).
+    del codes, first, second, cosine, listed, shared, gap, slack, coverage, names, similarity, prior, weight
+    del same_outlet, twin, update, keep, listed_codes, image_codes, co_listed_codes
+    _add_stories(g, ids, groups, matrix, specifics, titles, signals, settings, stats)
     timings["edges"] = time.perf_counter() - tick
+    # Keep the fitted index packed (as the warm-start cache does): its vocabulary strings
+    # were made while parsing and would pin memory scattered over the whole parse; a
+    # query that needs it unpacks it, compact, on first use.
+    g.__dict__[_ATTR] = index.packed()
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -920,7 +1009,7 @@ def _rowwise_dot(matrix: csr_matrix, first: np.ndarray, second: np.ndarray) -> n
     import numpy as np
 
     out = np.empty(len(first), dtype=np.float64)
-    step = 200_000
+    step = 20_000  # two row slices of this many pairs at a time: bounded transient memory
     for start in range(0, len(first), step):
         a = matrix[first[start : start + step]]
         b = matrix[second[start : start + step]]
@@ -1215,14 +1304,14 @@ def _add_stories(
     groups: list[list[int]],
     matrix: csr_matrix,
     specifics: list[Specifics],
-    parsed: list[_Parsed],
+    titles: list[tuple[str, ...]],
     signals: tuple[set[int], set[int], list[str]],
     settings: StorySettings,
     stats: StoryStats,
 ) -> None:
     """Add the story nodes, ``in_story`` and ``echoes`` edges for the groups found.
 
-    ``signals``: encoded pairs (``i * n + j``, ``i < j``) listed directly and side by
+    ``titles``: each article's title stems. ``signals``: encoded pairs (``i * n + j``, ``i < j``) listed directly and side by
     side, and the provider of each article.
     """
     import numpy as np
@@ -1240,6 +1329,12 @@ def _add_stories(
     echoes = np.array([position[m] for _, o, members, _ in made for m in members if m != o], dtype=np.int64)
     all_cosines = iter(_rowwise_dot(matrix, origins, echoes).tolist())
     n = len(ids)
+    shared: dict[Any, Any] = {}  # one object per distinct evidence string and tuple
+    member_data: dict[str, Any] | None = None  # one attribute dict for every in_story edge
+
+    def one(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
     for key, origin, members, citing in made:
         published = [nodes[m]["published"] for m in members]
         g.nx.add_node(
@@ -1257,8 +1352,7 @@ def _add_stories(
         later = [m for m in members if m != origin]
         cosines = [next(all_cosines) for _ in later]
         members.sort(key=g.sort_key)
-        for m in members:
-            g.nx.add_edge(m, key, key=IN_STORY, kind=IN_STORY)
+        member_data = add_member_edges(g.nx, ((m, key) for m in members), IN_STORY, member_data)
         o = position[origin]
         start = _effective_hours(nodes[origin]["published"])
         for m, cosine in sorted(zip(later, cosines), key=lambda item: g.sort_key(item[0])):
@@ -1267,11 +1361,12 @@ def _add_stories(
             lag = _effective_hours(nodes[m]["published"]) - start
             similarity, evidence = _compare(
                 g, m, origin, cosine, specifics[i], specifics[o], settings, m in citing,
-                (parsed[i].title_stems(), parsed[o].title_stems()),
+                (frozenset(titles[i]), frozenset(titles[o])),
                 (code in listed, code in co_listed, providers[i], providers[o]),
             )
             if lag < 0:
                 evidence += ("stamped-before-origin",)
+            evidence = one(tuple(one(item) for item in evidence))
             g.nx.add_edge(
                 m,
                 origin,

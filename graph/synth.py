@@ -439,8 +439,13 @@ class _World:
 
     def company(self, topic: _Topic) -> tuple[str, str]:
         rng = self.rng
+        attempt = 0
         while True:
-            short = _name(rng, rng.choice((2, 2, 3)))
+            # Two or three syllables while they last (~113k names); longer names once a
+            # large corpus has used most of them, so generation always ends.
+            length = rng.choice((2, 2, 3)) if attempt < 20 else 4 + attempt // 200
+            attempt += 1
+            short = _name(rng, length)
             if short not in self.used_names:
                 self.used_names.add(short)
                 return short, f"{short} {rng.choice(_SUFFIXES)}"

@@ -28,10 +28,15 @@ _SPACE = re.compile(r"\s+")
 # Only a hint: ftfy decides whether the text really is mojibake.
 _MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u02ff\u2010-\u203a\u20ac\u2122]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# What clean_text may change in ASCII text: an entity, a control character or white space
+# other than single inner spaces (tabs, line breaks and \x1c-\x1f are controls here).
+_ASCII_TO_CLEAN = re.compile(r"[&\x00-\x1f\x7f]|  |^ | $")
 
 
 def clean_text(value: str) -> str:
     """Return ``value`` unescaped, repaired and with white space normalized."""
+    if value.isascii() and not _ASCII_TO_CLEAN.search(value):
+        return value  # the common case: nothing to do
     if "&" in value:
         value = html.unescape(value)
     if not value.isascii():

@@ -40,6 +40,19 @@ AMP_CACHE_SUFFIX = ".cdn.ampproject.org"
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _ESCAPE = re.compile("%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+#: An ASCII character a path must encode: not alphanumeric and not in ``_PATH_SAFE``.
+_PATH_UNSAFE = re.compile("[^A-Za-z0-9" + re.escape(_PATH_SAFE) + "]")
+#: A URL that is its own canonical form as it stands, checked cheaply (most are): https, a
+#: lower-case host with a dot, no ``www.``, no port, not Google's AMP viewer or cache, and a
+#: path with nothing to encode or decode, no query and no fragment. It must also not end
+#: in ``/`` or an AMP suffix (:data:`_STRIPPED_END`).
+_ALREADY_CANONICAL = re.compile(
+    r"https://(?!www\.|google\.)[a-z0-9-]+(?:\.[a-z0-9-]+)+"
+    r"(?<!\.cdn\.ampproject\.org)(?:/[A-Za-z0-9/:@!$&'()*+,;=._~-]*)?"
+)
+_STRIPPED_END = re.compile(r"(?:/|/amp|/amp\.html|\.amp)\Z", re.IGNORECASE)
+#: White space (``str.isspace``: ``\s`` matches exactly the same characters) or NUL.
+_SPACE_OR_NUL = re.compile(r"[\s\x00]")
 
 
 class URLError(ValueError):
@@ -69,7 +82,7 @@ def _normal_path(path: str) -> str:
         byte = int(match.group(1), 16)
         return chr(byte) if byte in _UNRESERVED else f"%{byte:02X}"
 
-    if not path.isascii() or any(ch not in _PATH_SAFE and not ch.isalnum() for ch in path):
+    if not path.isascii() or _PATH_UNSAFE.search(path):
         path = quote(path, safe=_PATH_SAFE)
     return _ESCAPE.sub(escape, path) if "%" in path else path
 
@@ -81,10 +94,17 @@ def _is_tracking(name: str) -> bool:
 
 def canonical_url(url: str) -> str:
     """Return the canonical form of ``url``; raise :class:`URLError` if it is not one."""
+    if _ALREADY_CANONICAL.fullmatch(url) and not _STRIPPED_END.search(url):
+        return url  # what the steps below would return (tests/test_urls.py checks it)
+    return _canonical_url(url)
+
+
+def _canonical_url(url: str) -> str:
+    """:func:`canonical_url` the long way, for any URL."""
     text = url.strip()
     if not text:
         raise URLError("empty URL")
-    if any(ch.isspace() for ch in text) or "\x00" in text:
+    if _SPACE_OR_NUL.search(text):
         raise URLError(f"URL contains whitespace or control characters: {text[:80]!r}")
     try:
         parts = urlsplit(text)
@@ -127,9 +147,11 @@ def canonical_url(url: str) -> str:
                 path = path[: -len(suffix)]
                 stripped = True
                 break
+    result = f"https://{host}{path}"
+    if not parts.query:
+        return result
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     query.sort()
-    result = f"https://{host}{path}"
     if query:
         result += "?" + urlencode(query)
     return result

@@ -172,3 +172,16 @@ def test_echoes_after_a_warm_start_match_a_cold_load(folder: Path, tmp_path: Pat
     for node in members[:20] + later[:20]:
         assert stories.echoes_of(warm, node) == stories.echoes_of(cold, node)
         assert stories.story_of(warm, node) == stories.story_of(cold, node)
+
+
+def test_shared_edge_data_stays_shared_through_the_snapshot(folder: Path, tmp_path: Path) -> None:
+    """The memory savings survive a warm start: pickle keeps one dict per member-edge kind."""
+    where = tmp_path / "cache"
+    cold, _ = graph.load(folder, cache=where)
+    warm, report = graph.load(folder, cache=where)
+    assert report.cache is not None and report.cache.status == "snapshot"
+    assert _signature(warm) == _signature(cold) == _signature(graph.load(folder)[0])
+    for kind in ("published_by", "tagged", "in_story"):
+        datas = [d for _, _, k, d in warm.nx.edges(keys=True, data=True) if k == kind]
+        assert len(datas) > 1 and all(d == {"kind": kind} for d in datas)
+        assert len({id(d) for d in datas}) == 1, kind

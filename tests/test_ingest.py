@@ -651,3 +651,184 @@ def test_any_yaml_shape_gives_a_record_or_a_named_error(data: dict[str, Any]) ->
         assert result.field != "yaml", result  # valid YAML: the error names a field
     else:
         assert isinstance(result, Record)
+
+
+# ------------------------------------------- the one-pass YAML builder against the two passes
+#
+# parse_yaml builds a record's value in one pass over the composed nodes (graph.ingest._build)
+# with a cheap resolver; anything unusual falls back to the two passes it used before (the
+# tree check, then PyYAML's constructor). The reference below IS those two passes, with
+# PyYAML's own resolver methods: every outcome (value with its types, or the error message)
+# must be the same.
+
+from graph import ingest  # noqa: E402
+
+
+class _ReferenceLoader(ingest._Loader):  # type: ignore[misc,valid-type]
+    """The loader as it was: PyYAML's BaseResolver methods, not the fast ones."""
+
+    resolve = yaml.resolver.BaseResolver.resolve
+    descend_resolver = yaml.resolver.BaseResolver.descend_resolver
+    ascend_resolver = yaml.resolver.BaseResolver.ascend_resolver
+
+
+def _reference_parse_yaml(text: str, path: str = "r.md") -> Any:
+    """parse_yaml before the one-pass builder: check the whole tree, then construct."""
+    try:
+        loader = _ReferenceLoader(text)
+    except UnicodeEncodeError as exc:
+        raise RecordError(path, "yaml", f"text cannot be encoded as UTF-8: {exc.reason}") from None
+    try:
+        if text.count("[") + text.count("{") + text.count("- ") + text.count("? ") > 2000:
+            if ingest._max_collection_depth(text) > MAX_DEPTH:
+                raise RecordError(path, "-", f"nested deeper than {MAX_DEPTH} levels")
+        node = loader.get_single_node()
+        if node is None:
+            raise RecordError(path, "-", "empty front matter")
+        ingest._check_tree(node, path)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise RecordError(path, "yaml", f"{where}{exc.problem or exc.context or 'invalid YAML'}") from None
+    except yaml.YAMLError as exc:
+        raise RecordError(path, "yaml", str(exc).splitlines()[0]) from None
+    except (ValueError, OverflowError) as exc:
+        raise RecordError(path, "yaml", f"bad value: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _outcome(parse: Any, text: str) -> tuple[str, str]:
+    """What a parse gives, types included (``repr`` tells True from 1 and '5' from 5)."""
+    try:
+        return "value", repr(parse(text, "r.md"))
+    except RecordError as exc:
+        return "error", str(exc)
+
+
+def _same_as_reference(text: str) -> None:
+    assert _outcome(parse_yaml, text) == _outcome(_reference_parse_yaml, text), text[:300]
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.text(max_size=20),
+    st.sampled_from(["No", "on", "017", "+1", "-0", "0x1F", "1_000", "1.5", "2023-05-07", "~", "null", "TRUE", "", "*a"]),
+)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_SCALARS, inner, max_size=4), max_leaves=12
+)
+
+
+@FUZZ
+@given(_VALUES, st.sampled_from([None, True, False]))
+def test_one_pass_builder_matches_the_two_passes_on_any_yaml(value: Any, flow: bool | None) -> None:
+    _same_as_reference(yaml.safe_dump(value, allow_unicode=True, default_flow_style=flow))
+
+
+@FUZZ
+@given(st.one_of(mutated_seed(), st.text(_ANY_CHAR, max_size=200)))
+def test_one_pass_builder_matches_the_two_passes_on_broken_yaml(text: str) -> None:
+    _same_as_reference(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!str 5\nb: !!int '010'\nc: !!int 0x1F\nd: !!bool yes\ne: !!null x\nf: !!int ''\ng: !!bool maybe",
+        "+1: a\n1: b\n",  # two spellings of one key: the later value wins, as PyYAML does
+        "a: 1\na: 2\n", "null: 1\n'null': 2\n",  # duplicate keys: by their text, whatever their type
+        "a: !!map x\n", "a: !!str {b: 1}\n", "!!seq a: 1\n", "a: !!seq {b: 1}\n",  # tags that do not fit
+        "a: &x [1]\nb: *x\n", "a: *x\n", "title: a * b\n",  # aliases, and a '*' that is not one
+        "a: !!python/object:os.system x\n", "a: !foo x\n", "a: ! x\n", "? [a]\n: b\n", "? {a: 1}\n: b\n",
+        "x: " + "[" * (MAX_DEPTH + 2) + "]" * (MAX_DEPTH + 2), "x: " + "[" * MAX_DEPTH + "]" * MAX_DEPTH,
+        "1: a\ntrue: b\n~: c\nnull: d\n'1': e\n", "a: 9" + "9" * 5000, "- a\n- [b, {c: d}]\n", "a\n", "",
+    ],
+)
+def test_one_pass_builder_matches_the_two_passes_on_corner_cases(text: str) -> None:
+    _same_as_reference(text)
+
+
+def test_one_pass_builder_keeps_the_types_pyyaml_gives() -> None:
+    # Worked out by hand from the resolver (ints, bools, nulls in their plain forms only)
+    # and PyYAML's constructors for explicit tags: !!int reads 0x and 0-prefixed octal.
+    data = parse_yaml("a: !!int '010'\nb: !!int 0x1F\nc: !!bool yes\nd: '5'\ne: 5\nf: +1\ng: True\nh: ~\ni: 1.5", "r.md")
+    assert data == {"a": 8, "b": 31, "c": True, "d": "5", "e": 5, "f": 1, "g": True, "h": None, "i": "1.5"}
+    assert [type(v) for v in data.values()] == [int, int, bool, str, int, int, bool, type(None), str]
+    assert parse_yaml("+1: a\n1: b\n", "r.md") == {1: "b"}
+
+
+def test_fast_resolver_matches_pyyaml_resolver() -> None:
+    words = ["", "0", "-0", "+5", "017", "1_0", "true", "True", "tRue", "FALSE", "no", "~", "null", "Null", "nULL",
+             "5\n", "x", "-", "+", "t", "n", "N", "1e3", "0x1", "١٢"]
+    loader = ingest._Loader("a")
+    try:
+        for word in words:
+            for implicit in ((True, False), (False, True), (False, False)):
+                expected = yaml.resolver.BaseResolver.resolve(loader, yaml.ScalarNode, word, implicit)
+                assert ingest._resolve(loader, yaml.ScalarNode, word, implicit) == expected, (word, implicit)
+        for kind in (yaml.SequenceNode, yaml.MappingNode):
+            assert ingest._resolve(loader, kind, None, (True, False)) == yaml.resolver.BaseResolver.resolve(
+                loader, kind, None, (True, False))
+    finally:
+        loader.dispose()
+
+
+def test_one_pass_builder_matches_the_two_passes_on_every_real_record(corpora_dir: Path) -> None:
+    files = [f for f in find_record_files(corpora_dir) if f.suffix != ".json"]
+    assert len(files) > 800
+    for file in files:
+        text = file.read_bytes().decode("utf-8", "replace").lstrip("\ufeff").replace("\r\n", "\n")
+        try:
+            front = split_front_matter(text, file.name)
+        except RecordError:
+            continue
+        _same_as_reference(front)
+
+
+def test_one_pass_builder_matches_the_two_passes_on_a_synthetic_corpus(tmp_path: Path) -> None:
+    from graph.synth import write_corpus
+
+    write_corpus(tmp_path / "c", 150, seed=3)
+    files = find_record_files(tmp_path / "c" / "records")
+    assert len(files) >= 150
+    for file in files:
+        _same_as_reference(split_front_matter(file.read_text("utf-8"), file.name))
+
+
+@FUZZ
+@given(st.text(st.sampled_from(list("-.\n \tax")), max_size=60))
+def test_split_front_matter_finds_the_first_fence_line(body: str) -> None:
+    # The closing fence is the first line that is '---' or '...' (trailing blanks allowed):
+    # derived here line by line, without the regexes split_front_matter uses.
+    text = "---\n" + body
+    offset, expected = 0, None
+    for line in body.split("\n"):
+        if line.rstrip(" \t") in ("---", "..."):
+            expected = body[:offset]
+            break
+        offset += len(line) + 1
+    if expected is None:
+        with pytest.raises(RecordError):
+            split_front_matter(text, "r.md")
+    else:
+        assert split_front_matter(text, "r.md") == expected
+
+
+def test_parsing_pauses_the_garbage_collector_and_restores_it(tmp_path: Path) -> None:
+    import gc
+
+    from graph.ingest import parse_items, paused_gc, record_items
+
+    write_records(tmp_path, {"a.md": rec("a"), "b.md": rec("b")})
+    seen: list[bool] = []
+    assert gc.isenabled()
+    parse_items(record_items(tmp_path), workers=1, progress=lambda n: seen.append(gc.isenabled()))
+    assert seen and not any(seen) and gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a collector that was off stays off
+    finally:
+        gc.enable()

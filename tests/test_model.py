@@ -363,3 +363,49 @@ def test_files_written_in_any_order_give_the_same_graph(order: list[str]) -> Non
         coverage = build_graph(records)
         assert coverage.article("https://site.com/a").sources == ("a.md", "sub/c.md", "sub/d.txt")
         assert coverage.article("https://site.com/b").title == "B primary"
+
+
+# ------------------------------------------------------------------ memory: shared edge data
+
+
+def test_member_edges_share_one_attribute_dict_and_keep_their_values() -> None:
+    coverage, _ = graph.load(SEEDS, stories=False)
+    for kind in ("published_by", "tagged"):
+        datas = [d for _, _, k, d in coverage.nx.edges(keys=True, data=True) if k == kind]
+        assert len(datas) >= 2
+        assert all(d == {"kind": kind} for d in datas)
+        assert len({id(d) for d in datas}) == 1, kind
+    # related edges carry their own data: never shared
+    related = [d for _, _, k, d in coverage.nx.edges(keys=True, data=True) if k == "related"]
+    assert len({id(d) for d in related}) == len(related) > 1
+    # the views read the same values as before
+    wsj = coverage.article("https://www.wsj.com/articles/u-s-sanctions-drive-chinese-firms-to-advance-ai-without-latest-chips-f6aed67f")
+    assert wsj.provider == "provider:wsj.com"
+    tagged = [(a, t) for a, t, k in coverage.nx.edges(keys=True) if k == "tagged"]
+    assert tagged and all(t in coverage.article_view(a).topics for a, t in tagged)
+    assert coverage.provider("wsj.com").article_count == len(coverage.members("provider:wsj.com")) >= 1
+
+
+def test_add_member_edges_is_add_edge_without_a_dict_per_edge() -> None:
+    from graph.model import TAGGED, add_member_edges
+
+    shared, plain = nx.MultiDiGraph(), nx.MultiDiGraph()
+    for g in (shared, plain):
+        g.add_nodes_from(["a", "b", "t"])
+        g.add_edge("a", "t", key="related", kind="related", rank=1)  # an existing pair keeps its edge
+    add_member_edges(shared, [("a", "t"), ("b", "t")], TAGGED)
+    plain.add_edge("a", "t", key=TAGGED, kind=TAGGED)
+    plain.add_edge("b", "t", key=TAGGED, kind=TAGGED)
+    assert sorted(shared.edges(keys=True, data=True)) == sorted(plain.edges(keys=True, data=True))
+    assert sorted(shared.in_edges("t", keys=True)) == sorted(plain.in_edges("t", keys=True))
+    assert shared._succ["a"]["t"] is shared._pred["t"]["a"]
+    assert nx.utils.graphs_equal(shared, plain)
+    with pytest.raises(KeyError):
+        add_member_edges(shared, [("a", "missing")], TAGGED)
+    assert "missing" not in shared
+
+
+def test_load_releases_memory_and_says_whether_it_could() -> None:
+    from graph import release_memory
+
+    assert release_memory() in (True, False)

@@ -399,3 +399,49 @@ def test_outlet_network_counts_repeated_echoes() -> None:
     assert [link.provider for link in echoed_by(g, "a.example")] == ["provider:b.example", "provider:c.example"]
     ranks = influence(g)
     assert max(ranks, key=ranks.__getitem__) == "provider:a.example"
+
+
+# ------------------------------------------------------------------ memory
+
+
+def test_in_story_edges_share_data_and_evidence_is_shared(seed: CoverageGraph) -> None:
+    datas = [d for _, _, k, d in seed.nx.edges(keys=True, data=True) if k == IN_STORY]
+    assert len(datas) >= 2 and all(d == {"kind": IN_STORY} for d in datas)
+    assert len({id(d) for d in datas}) == 1
+    echoes = [d for _, _, k, d in seed.nx.edges(keys=True, data=True) if k == ECHOES]
+    assert all(isinstance(d["evidence"], tuple) and d["evidence"] for d in echoes)
+    # equal evidence items are one object (interned per detection)
+    items: dict[str, int] = {}
+    for d in echoes:
+        for item in d["evidence"]:
+            assert items.setdefault(item, id(item)) == id(item)
+
+
+def test_index_stays_packed_after_detection_and_unpacks_on_demand() -> None:
+    from graph.stories import _PackedIndex
+
+    g, _ = graph.load(SEEDS)
+    assert isinstance(g.__dict__["_story_index"], _PackedIndex)
+    assert story_stats(g) is not None and story_stats(g).stories == 2  # type: ignore[union-attr]
+    insidebitcoins = g.article_id_for("https://insidebitcoins.com/news/how-china-is-developing-ai-without-us-chips")
+    assert insidebitcoins is not None
+    later = echoes_of(g, insidebitcoins)  # a non-origin: needs the vectorizer
+    assert not isinstance(g.__dict__["_story_index"], _PackedIndex)
+    fresh, _ = graph.load(SEEDS)
+    fresh.__dict__.pop("_story_index")  # rebuilt from the graph: the same answers
+    assert later == echoes_of(fresh, insidebitcoins)
+
+
+def test_articles_without_any_words_make_no_story_and_no_error() -> None:
+    """Titles of stop words and punctuation only: an empty vocabulary is not an error."""
+    from graph.stories import _build
+
+    a = listing("https://a.example/1", "The", 0, "a.example")
+    b = listing("https://b.example/2", "... !!", 1, "b.example")
+    g = build_graph([Record("x.md", a, (b,))])
+    assert detect_stories(g).stories == 0
+    assert echoes_of(g, "article:https://a.example/1") == []
+    index, parsed, matrix = _build(iter(["the\n", "a\n"]), StorySettings(), keep=False)
+    assert matrix is None and parsed == [] and index.specific == {}
+    index, parsed, matrix = _build(iter(["Veltrix raises $450M\n", "Quorvane recalls scooters\n"]), StorySettings())
+    assert matrix is not None and matrix.shape[0] == 2 and len(parsed) == 2

@@ -135,3 +135,29 @@ def test_clean_text_is_idempotent_without_entities_or_controls(text: str) -> Non
     # garbage such as "ÂÎ\x80" can be "repaired" twice.
     once = clean_text(text)
     assert clean_text(once) == once
+
+
+# ------------------------------------------------- the plain-ASCII fast path
+import html as _html  # noqa: E402
+import re as _re  # noqa: E402
+
+
+def _reference_clean_ascii(value: str) -> str:
+    """What clean_text did to ASCII text before its fast path: unescape, drop controls, squeeze space."""
+    if "&" in value:
+        value = _html.unescape(value)
+    if not value.isascii():
+        return clean_text(value)  # an entity made it non-ASCII: the fast path is not involved
+    value = _re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value)
+    return _re.sub(r"\s+", " ", value).strip()
+
+
+@PROPERTY
+@given(st.text(st.characters(max_codepoint=127)) | st.text(st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1f\x7f&;ab#x1"))))
+def test_ascii_fast_path_changes_nothing_the_full_clean_up_would_change(value: str) -> None:
+    assert clean_text(value) == _reference_clean_ascii(value)
+
+
+@pytest.mark.parametrize("value", ["plain title", " lead", "trail ", "two  spaces", "tab\there", "a &amp; b", "bell\x07", ""])
+def test_ascii_fast_path_corner_cases(value: str) -> None:
+    assert clean_text(value) == _reference_clean_ascii(value)

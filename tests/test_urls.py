@@ -190,3 +190,50 @@ def test_noise_does_not_change_the_key(url: str, tracking: list[tuple[str, str]]
     if fragment:
         noisy += f"#{fragment}"
     assert canonical_url(noisy) == expected
+
+
+# ------------------------------------------------- the already-canonical fast path
+# canonical_url returns a URL unchanged when a cheap check says it is already canonical;
+# every URL must get what the full steps (graph.urls._canonical_url) give.
+
+from graph.urls import _canonical_url  # noqa: E402
+
+_HOSTS = st.sampled_from(["example.com", "www.example.com", "Example.COM", "google.com", "www.google.co.uk", "news.google.com",
+                          "example-com.cdn.ampproject.org", "cdn.ampproject.org", "www.com", "a.b.c", "xn--bcher-kva.example",
+                          "localhost", "example.com.", "bücher.example", "www.www.example.com"])
+_PATH_PART = st.lists(
+    st.sampled_from(list("abcXYZ019-._~/:@!$&'()*+,;=%é ") + ["amp", "/amp", ".amp", "/amp.html", "%7E", "%2f"]), max_size=12
+).map("".join)
+
+
+@st.composite
+def _urls(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from(["https://", "http://", "HTTPS://", "ftp://", ""]))
+    port = draw(st.sampled_from(["", "", ":443", ":8080"]))
+    path = draw(st.sampled_from(["", "/"])) + draw(_PATH_PART)
+    tail = draw(st.sampled_from(["", "", "?a=1", "?utm_source=x", "#top", "/", "/amp", "/AMP", ".amp", " "]))
+    return scheme + draw(_HOSTS) + port + path + tail
+
+
+def _canonical_or_error(function: object, url: str) -> str:
+    try:
+        return "ok " + function(url)  # type: ignore[operator]
+    except URLError as exc:
+        return f"error {exc}"
+
+
+@PROPERTY
+@given(_urls())
+def test_fast_path_gives_what_the_full_steps_give(url: str) -> None:
+    assert _canonical_or_error(canonical_url, url) == _canonical_or_error(_canonical_url, url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://example.com/a/b-c_d.e~f", "https://example.com", "https://a.b.c/x:y@z!$&'()*+,;=", "https://example.com/amp",
+     "https://example.com/x/amp.html", "https://cdn.ampproject.org/c/s/example.com/x", "https://google.com/amp/s/example.com/x",
+     "https://example.com//x", "https://www.com/x", "https://example.com/x/"],
+)
+def test_fast_path_corner_cases(url: str) -> None:
+    assert canonical_url(url) == _canonical_url(url)
+    assert canonical_url(canonical_url(url)) == canonical_url(url)
