@@ -7,6 +7,7 @@ lose records to a partial write), and the reason is kept for ``/healthz`` and th
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import threading
@@ -99,6 +100,11 @@ class Reloader:
                 )
                 return False
             self.holder.swap(new_graph)
+            if gc.get_freeze_count():
+                # serve froze the first graph out of the collector; let the old one go.
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
             self._rejected = {e.path for e in report.errors}
             self._signature = signature
             self.status.accepted += 1

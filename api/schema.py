@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from operator import attrgetter
 from typing import Annotated, Any
 
 import strawberry
@@ -261,12 +262,128 @@ class NewsgraphSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The newsgraph schema configured by ``settings`` (defaults when ``None``)."""
     settings = settings or Settings()
-    return NewsgraphSchema(
+    schema = NewsgraphSchema(
         query=Query,
         types=[Article, Provider, Topic, Story],
         extensions=extensions(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions),
     )
+    fast_resolvers(schema)
+    return schema
+
+
+def _plain_getter(name: str) -> Callable[..., Any]:
+    get = attrgetter(name)
+
+    def resolve(source: Any, info: Any) -> Any:
+        return get(source)
+
+    resolve._is_default = True  # type: ignore[attr-defined]  # what Strawberry marks its own with
+    return resolve
+
+
+def _instance_check(possible: tuple[type, ...]) -> Callable[..., bool]:
+    def is_type_of(obj: Any, info: Any) -> bool:
+        return isinstance(obj, possible)
+
+    return is_type_of
+
+
+def _method_getter(method: Callable[[Any], Any]) -> Callable[..., Any]:
+    def resolve(source: Any, info: Any) -> Any:
+        return method(source)
+
+    return resolve
+
+
+def fast_resolvers(schema: strawberry.Schema) -> int:
+    """Replace Strawberry's per-field wrappers by direct calls where they add nothing; returns how many.
+
+    Strawberry resolves every field through a chain of wrappers (an ``Info`` object,
+    argument conversion, field extensions), even a plain dataclass attribute. For a field
+    with no resolver, or a resolver method taking only ``self`` (no arguments, no
+    ``info``), with no field extensions, no exception handlers and not async, the wrapper
+    only ends in ``getattr(source, name)`` or ``method(source)``: call that directly. A
+    type may give a table ``__fast_fields__`` (python name -> ``reader(obj, info=None)``,
+    installed as the resolver) for its plain fields, as :class:`~api.types.Article` does
+    to read node attributes lazily.
+    A resolver whose arguments are all built-in scalars (``first``, ``after``, ``url``...)
+    is called with them renamed to their Python names and an ``Info`` if it asks for one:
+    Strawberry passes such values through unconverted. Fields with input objects, enums
+    or lists as arguments keep Strawberry's resolver (it converts those).
+    """
+    from graphql import GraphQLObjectType
+    from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+    backref = GraphQLCoreConverter.DEFINITION_BACKREF
+    replaced = 0
+    for gql_type in schema._schema.type_map.values():
+        if not isinstance(gql_type, GraphQLObjectType) or gql_type.name.startswith("__"):
+            continue
+        definition = (gql_type.extensions or {}).get(backref)
+        table: dict[str, Callable[..., Any]] = getattr(getattr(definition, "origin", None), "__fast_fields__", {})
+        if gql_type.is_type_of is not None and definition is not None and not definition.concrete_of:
+            # Strawberry's check also honours strawberry.cast() (unused here) with an extra
+            # getattr and generic checks per object: the isinstance part is the check.
+            possible = (*(interface.origin for interface in definition.interfaces), definition.origin)
+            gql_type.is_type_of = _instance_check(possible)
+        for gql_field in gql_type.fields.values():
+            field = (gql_field.extensions or {}).get(backref)
+            if field is None or field.extensions or getattr(field, "permission_classes", None):
+                continue
+            if schema.schema_converter._get_field_exception_handlers(field):
+                continue
+            resolver = field.base_resolver
+            if resolver is None:
+                if field.arguments:
+                    continue
+                name = field.python_name
+                gql_field.resolve = table[name] if name in table else _plain_getter(name)
+                replaced += 1
+                continue
+            if resolver.is_async or resolver.self_parameter is None or resolver.root_parameter is not None \
+                    or resolver.parent_parameter is not None:
+                continue
+            if not all(_is_plain_scalar(argument.type) for argument in field.arguments):
+                continue
+            info = resolver.info_parameter
+            if len(resolver.signature.parameters) != 1 + (info is not None) + len(field.arguments):
+                continue
+            if not field.arguments and info is None:
+                gql_field.resolve = _method_getter(resolver.wrapped_func)
+            else:
+                names = {schema.config.name_converter.from_argument(argument): argument.python_name
+                         for argument in field.arguments}
+                gql_field.resolve = _call_getter(resolver.wrapped_func, names, info.name if info else None, field,
+                                                 schema.config.info_class)
+            replaced += 1
+    return replaced
+
+
+def _is_plain_scalar(annotation: Any) -> bool:
+    """A built-in scalar (or an optional one): Strawberry passes such argument values through as they are."""
+    from strawberry.types.base import StrawberryMaybe, StrawberryOptional
+
+    if isinstance(annotation, StrawberryMaybe):
+        return False
+    if isinstance(annotation, StrawberryOptional):
+        annotation = annotation.of_type
+    return annotation in (str, int, float, bool, strawberry.ID)
+
+
+def _call_getter(method: Callable[..., Any], names: dict[str, str], info_name: str | None, field: Any,
+                 info_class: Any) -> Callable[..., Any]:
+    """Call a resolver method with its arguments renamed to Python names and Strawberry's ``Info``."""
+    if info_name is None:
+        def resolve(source: Any, info: Any, **kwargs: Any) -> Any:
+            return method(source, **{names[key]: value for key, value in kwargs.items()})
+    else:
+        def resolve(source: Any, info: Any, **kwargs: Any) -> Any:
+            call = {names[key]: value for key, value in kwargs.items()}
+            call[info_name] = info_class(_raw_info=info, _field=field)
+            return method(source, **call)
+
+    return resolve
 
 
 #: Longest query text whose parsed and validated document is cached.

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Generic, TypeVar
+from functools import lru_cache
+from typing import Any, Generic, TypeVar, overload
 from urllib.parse import urlencode
 
 import strawberry
@@ -40,6 +41,85 @@ class Context:
             raise GraphQLError(
                 f"query ran longer than {self.settings.query_timeout} s (query_timeout) and was stopped"
             )
+
+
+# ------------------------------------------------------------------ per-graph caches
+
+
+class _ObjectCache(dict[str, Any]):
+    """GraphQL objects of one graph; pickles (and copies) as empty, so a cached graph stays plain."""
+
+    def __reduce__(self) -> tuple[type[_ObjectCache], tuple[()]]:
+        return (_ObjectCache, ())
+
+
+_CACHE_ATTR = "_api_objects"
+
+
+def graph_cache(g: CoverageGraph, cls: type) -> dict[str, Any]:
+    """A dict for ``cls`` objects of graph ``g``, living (and dying) with ``g``.
+
+    Keyed on the graph object, so a graph swapped in by a reload gets fresh objects and
+    the old ones go with the old graph. Only for immutable objects (providers, topics,
+    stories): requests share them. A graph that cannot hold attributes gets a fresh,
+    throw-away dict (no caching, same answers).
+    """
+    try:
+        caches = g.__dict__.get(_CACHE_ATTR)
+        if caches is None:
+            caches = g.__dict__.setdefault(_CACHE_ATTR, _ObjectCache())
+    except AttributeError:
+        return {}
+    found = caches.get(cls.__name__)
+    if found is None:
+        found = caches.setdefault(cls.__name__, {})
+    return found  # type: ignore[no-any-return]
+
+
+def _new(cls: type[T]) -> T:
+    """An instance without running the dataclass ``__init__`` (the caller sets its state)."""
+    return object.__new__(cls)
+
+
+def provider_of(g: CoverageGraph, article: str) -> str:
+    """The provider node id of an article (its ``published_by`` edge), or ``""``.
+
+    Reads the adjacency dicts themselves (``_succ``, as graph.model does when building):
+    ``g.nx.succ[...]`` wraps them in views that cost ten times more per article.
+    """
+    for target, keys in g.nx._succ[article].items():
+        if model.PUBLISHED_BY in keys:
+            return str(target)
+    return ""
+
+
+class NewestFirst(Sequence[str]):
+    """A read-only newest-first view of an oldest-first list (no copy; pages slice it)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Sequence[str]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        n = len(self._items)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(n)
+            return [self._items[n - 1 - i] for i in range(start, stop, step)]
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(index)
+        return self._items[n - 1 - index]
 
 
 # ------------------------------------------------------------------ pagination
@@ -88,12 +168,19 @@ def paged(items: Sequence[S], first: int | None, after: str | None, context: Con
         raise GraphQLError(str(exc)) from None
 
 
+@lru_cache(maxsize=4096)
+def cursor_at(offset: int) -> str:
+    """:func:`graph.queries.encode_cursor`, remembered (every page of every list starts at 0)."""
+    return queries.encode_cursor(offset)
+
+
 def page_info(page: queries.Page[S]) -> PageInfo:
+    count = len(page.items)
     return PageInfo(
         has_next_page=page.has_next,
         has_previous_page=page.has_previous,
-        start_cursor=page.start_cursor,
-        end_cursor=page.end_cursor,
+        start_cursor=cursor_at(page.start) if count else None,
+        end_cursor=cursor_at(page.start + count - 1) if count else None,
     )
 
 
@@ -102,7 +189,8 @@ def connection(
 ) -> Connection[T]:
     """A Relay connection over ``items`` (already ordered), wrapping each with ``wrap``."""
     page = paged(items, first, after, context)
-    edges = [Edge(cursor=page.cursor(i), node=wrap(item)) for i, item in enumerate(page.items)]
+    start = page.start
+    edges = [Edge(cursor=cursor_at(start + i), node=wrap(item)) for i, item in enumerate(page.items)]
     return Connection(total_count=page.total, page_info=page_info(page), edges=edges)
 
 
@@ -161,13 +249,25 @@ class ArticleFilter:
         )
 
 
-def find_articles(g: CoverageGraph, flt: ArticleFilter | None, order: Order) -> list[str]:
+def find_articles(g: CoverageGraph, flt: ArticleFilter | None, order: Order) -> Sequence[str]:
+    """Article ids for a filter; no filter, newest first, is a view of the time index (no copy)."""
     core = flt.to_core() if flt is not None else None
+    if core is None and order is Order.NEWEST_FIRST:
+        return NewestFirst(g.articles_by_time())
     return queries.find_articles(g, core, newest_first=order is Order.NEWEST_FIRST)
 
 
 @strawberry.type(description="A news article (or video), one node however many records list it.")
 class Article(Node):
+    """Built by :meth:`of` only: a node id and its attribute mapping, fields read on demand.
+
+    A list page asks for a few fields of many articles, so nothing is computed until a
+    resolver (or Python code) asks for it: the plain fields read the node's attributes
+    (see :data:`ARTICLE_FIELDS`, which the schema's resolvers use directly, and which
+    back lazy attributes for Python code) and the core's view (provider, topics) is
+    built once on first use.
+    """
+
     url: str | None = strawberry.field(description="Canonical URL (the article's key).")
     urls: list[str] = strawberry.field(description="Every URL alias seen for this article.")
     title: str
@@ -180,29 +280,29 @@ class Article(Node):
     sources: list[str] = strawberry.field(description="Record files that mention this article.")
     _graph: strawberry.Private[CoverageGraph]
     _view: strawberry.Private[model.Article]
+    _data: strawberry.Private[Any]
+    """The node's attribute mapping (``g.nx.nodes[id]``)."""
 
     @classmethod
     def of(cls, g: CoverageGraph, node: str) -> Article:
-        view = g.article_view(node)
-        return cls(
-            id=strawberry.ID(view.id),
-            url=view.url,
-            urls=list(view.urls),
-            title=view.title,
-            excerpt=view.excerpt,
-            published_at=view.published_at,
-            type=view.type,
-            quality=view.quality,
-            heat=view.heat,
-            images=[Image(url=i.url, width=i.width, height=i.height) for i in view.images],
-            sources=list(view.sources),
-            _graph=g,
-            _view=view,
-        )
+        article = _new(cls)
+        state = article.__dict__
+        state["id"] = node
+        state["_graph"] = g
+        state["_data"] = g.nx.nodes[node]
+        return article
+
+    @property
+    def _provider(self) -> str:
+        """The provider node id, read from the adjacency (no view needed)."""
+        view = self.__dict__.get("_view")
+        if view is not None:
+            return str(view.provider)
+        return provider_of(self._graph, self.id)
 
     @strawberry.field(description="The outlet that published it.")
     def provider(self) -> Provider:
-        return Provider.of(self._graph, self._view.provider)
+        return Provider.of(self._graph, self._provider)
 
     @strawberry.field(description="Topics the aggregator tagged it with.")
     def topics(self) -> list[Topic]:
@@ -210,34 +310,34 @@ class Article(Node):
 
     @strawberry.field(description="What this article's record lists as related coverage, in its order.")
     def related(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Article]:
-        items = queries.related(self._graph, self._view.id)
+        items = queries.related(self._graph, self.id)
         return connection(items, first, after, info.context, lambda n: Article.of(self._graph, n))
 
     @strawberry.field(description="Articles whose records list this one as related.")
     def listed_by(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Article]:
-        items = queries.listed_by(self._graph, self._view.id)
+        items = queries.listed_by(self._graph, self.id)
         return connection(items, first, after, info.context, lambda n: Article.of(self._graph, n))
 
     @strawberry.field(description="The story this article reports, if newsgraph found others reporting it.")
     def story(self) -> Story | None:
-        story = stories.story_of(self._graph, self._view.id)
+        story = stories.story_of(self._graph, self.id)
         return Story.of(self._graph, story) if story is not None else None
 
     @strawberry.field(description="The original report of this article's story (itself if it is the origin).")
     def origin(self) -> Article | None:
-        origin = stories.origin_of(self._graph, self._view.id)
+        origin = stories.origin_of(self._graph, self.id)
         return Article.of(self._graph, origin) if origin is not None else None
 
     @strawberry.field(description="True when this article is the original report of its story.")
     def is_original(self) -> bool:
-        return stories.origin_of(self._graph, self._view.id) == self._view.id
+        return stories.origin_of(self._graph, self.id) == self.id
 
     @strawberry.field(description="Later articles of the same story, with the lag after this one and the evidence.")
     def echoes(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> EchoConnection:
-        page = paged(stories.echoes_of(self._graph, self._view.id), first, after, info.context)
+        page = paged(stories.echoes_of(self._graph, self.id), first, after, info.context)
         edges = [
             EchoEdge(
-                cursor=page.cursor(i),
+                cursor=cursor_at(page.start + i),
                 lag_hours=echo.lag_hours,
                 similarity=echo.similarity,
                 evidence=list(echo.evidence),
@@ -249,7 +349,55 @@ class Article(Node):
 
     @strawberry.field(description="GraphML download of this article and its neighbours (two hops).")
     def export_url(self) -> str:
-        return export_url(article=self._view.url or self._view.id, depth="2")
+        return export_url(article=self.url or self.id, depth="2")
+
+
+def _images(article: Article, info: Any = None) -> list[Image]:
+    return [Image(url=i.url, width=i.width, height=i.height) for i in article._data.get("images", ())]
+
+
+#: How each plain :class:`Article` field is read from the node's attributes (the same
+#: mapping as :meth:`CoverageGraph.article_view`; a test checks they agree). Each is
+#: ``reader(article, info=None)``, so the schema installs them as the fields' resolvers.
+ARTICLE_FIELDS: dict[str, Callable[..., Any]] = {
+    "id": lambda a, info=None: a.id,
+    "url": lambda a, info=None: a._data.get("url"),
+    "urls": lambda a, info=None: list(a._data["urls"]),
+    "title": lambda a, info=None: a._data["title"],
+    "excerpt": lambda a, info=None: a._data.get("excerpt"),
+    "published_at": lambda a, info=None: a._data.get("published"),
+    "type": lambda a, info=None: a._data.get("type"),
+    "quality": lambda a, info=None: a._data.get("quality"),
+    "heat": lambda a, info=None: a._data.get("heat"),
+    "images": _images,
+    "sources": lambda a, info=None: list(a._data["sources"]),
+}
+Article.__fast_fields__ = ARTICLE_FIELDS  # type: ignore[attr-defined]
+
+
+class _Lazy:
+    """A field computed on first read and then kept in the instance (a non-data descriptor).
+
+    Unlike ``__getattr__`` it costs nothing for the names nobody defines, which
+    graphql-core probes on every value (``hasattr(value, "__await__")``).
+    """
+
+    def __init__(self, name: str, read: Callable[[Any], Any]) -> None:
+        self.name, self.read = name, read
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.read(obj)
+        return value
+
+
+# Installed after Strawberry read the class (it saw plain annotated fields, so the SDL
+# is unchanged); ``id`` and ``_graph`` are always set by :meth:`Article.of`.
+for _name, _read in ARTICLE_FIELDS.items():
+    if _name != "id":
+        setattr(Article, _name, _Lazy(_name, _read))
+Article._view = _Lazy("_view", lambda a: a._graph.article_view(a.id))  # type: ignore[assignment]
 
 
 @strawberry.type(description="A later article of the same story: how long after, how alike, and why.")
@@ -279,12 +427,17 @@ class Story(Node):
 
     @classmethod
     def of(cls, g: CoverageGraph, node: str) -> Story:
+        cache = graph_cache(g, cls)
+        found = cache.get(node)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
         view = stories.story_view(g, node)
-        return cls(
+        found = cache[node] = cls(
             id=strawberry.ID(view.id), title=view.title, size=view.size,
             first_published_at=view.first_published, last_published_at=view.last_published,
             _graph=g, _view=view,
         )
+        return found
 
     @strawberry.field(description="The original report: the earliest article of the story.")
     def origin(self) -> Article:
@@ -356,15 +509,20 @@ class Provider(Node):
 
     @classmethod
     def of(cls, g: CoverageGraph, node: str) -> Provider:
-        view = g.provider_view(node)
-        return cls(
-            id=strawberry.ID(view.id),
-            domain=view.domain,
-            name=view.name,
-            names=list(view.names),
-            article_count=view.article_count,
-            _graph=g,
-        )
+        """The provider's object, built once per graph (immutable, shared by requests)."""
+        cache = graph_cache(g, cls)
+        found = cache.get(node)
+        if found is None:
+            view = g.provider_view(node)
+            found = cache[node] = cls(
+                id=strawberry.ID(view.id),
+                domain=view.domain,
+                name=view.name,
+                names=list(view.names),
+                article_count=view.article_count,
+                _graph=g,
+            )
+        return found
 
     @strawberry.field(description="Its articles, newest first unless `order` says otherwise.")
     def articles(
@@ -445,11 +603,16 @@ class Topic(Node):
 
     @classmethod
     def of(cls, g: CoverageGraph, node: str) -> Topic:
-        view = g.topic_view(node)
-        return cls(
-            id=strawberry.ID(view.id), name=view.name, names=list(view.names),
-            article_count=view.article_count, _graph=g,
-        )
+        """The topic's object, built once per graph (immutable, shared by requests)."""
+        cache = graph_cache(g, cls)
+        found = cache.get(node)
+        if found is None:
+            view = g.topic_view(node)
+            found = cache[node] = cls(
+                id=strawberry.ID(view.id), name=view.name, names=list(view.names),
+                article_count=view.article_count, _graph=g,
+            )
+        return found
 
     @strawberry.field(description="Articles tagged with it, newest first unless `order` says otherwise.")
     def articles(

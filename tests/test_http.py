@@ -153,3 +153,35 @@ def test_export_bad_selectors(client: httpx.Client, path: str, params: dict[str,
     response = client.get(path, params=params)
     assert response.status_code == status
     assert response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("body", [
+    {"data": {"stats": {"articles": 9, "providers": 8}}},
+    {"data": {"a": [{"title": "Überfall – «quotes» \u2028 \\\\ \"q\" <tag> 😀", "x": None, "ok": True}]}},
+    {"data": {"lagHours": [31.317, 0.5, 1e16, -0.0, 123456789.125]}},
+    {"data": None, "errors": [{"message": "bad", "locations": [{"line": 1, "column": 2}], "path": ["a", 0]}]},
+    {"data": {"big": 2**70}},  # over 64 bits: orjson refuses, the fallback answers
+])
+def test_json_response_gives_starlettes_bytes(body: dict[str, object]) -> None:
+    from starlette.responses import JSONResponse
+
+    from api.app import json_response
+
+    ours, theirs = json_response(body, 200), JSONResponse(body)
+    assert ours.body == theirs.body
+    assert ours.headers["content-type"] == theirs.headers["content-type"]
+    assert ours.headers["content-length"] == theirs.headers["content-length"]
+    assert json_response(body, 400).status_code == 400
+
+
+def test_list_page_bytes_are_plain_json(client: httpx.Client) -> None:
+    """A page the fast paths serve (lazy articles, cached providers, orjson) reads back as the schema says."""
+    response = client.post("/graphql", json={"query": "{ articles(first: 100) { totalCount edges { cursor node {"
+                                                      " id title url publishedAt provider { domain } } } } }"})
+    assert response.status_code == 200
+    data = response.json()["data"]["articles"]
+    assert data["totalCount"] == len(data["edges"]) == 9
+    published = [e["node"]["publishedAt"] for e in data["edges"] if e["node"]["publishedAt"]]
+    assert published == sorted(published, reverse=True)  # newest first
+    assert all(e["node"]["id"] == "article:" + e["node"]["url"] for e in data["edges"] if e["node"]["url"])
+    assert len({e["cursor"] for e in data["edges"]}) == 9
