@@ -37,6 +37,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import pickle
 import platform
 import sys
@@ -63,6 +64,7 @@ FORMAT = 1
 MAGIC = b"NEWSGRAPH-CACHE\n"
 RECORDS_FILE = "records.cache"
 GRAPH_FILE = "graph.cache"
+MANIFEST_FILE = "files.cache"
 _CHUNK = 1 << 20
 
 
@@ -258,6 +260,44 @@ def _snapshot_key(keys: list[tuple[str, str | None]], stories: bool, settings: S
     return digest.hexdigest()
 
 
+def _content_keys(items: list[tuple[str, str]], folder: Path, info: CacheInfo) -> list[tuple[str, str | None]]:
+    """(display, content key) per file: hashed, or taken from the manifest when the file's
+    size, modification time (ns) and inode are the ones it had when it was last hashed.
+
+    That shortcut is the one git and make take: an edit that keeps a file's size and
+    nanosecond mtime is not seen (``--no-cache`` or touching the file settles it).
+    """
+    manifest = read_cache_file(folder / MANIFEST_FILE, MANIFEST_FILE, info.rejected_cache)
+    if not isinstance(manifest, dict):
+        manifest = {}
+    fresh: dict[str, tuple[int, int, int, str]] = {}
+    keys: list[tuple[str, str | None]] = []
+    for file, display in items:
+        try:
+            status = os.stat(file)
+        except OSError:
+            status = None
+        key: str | None = None
+        if status is not None and stat.S_ISREG(status.st_mode):
+            seen = manifest.get(display)
+            signature = (status.st_size, status.st_mtime_ns, status.st_ino)
+            if isinstance(seen, tuple) and len(seen) == 4 and seen[:3] == signature:
+                key = seen[3]
+            else:
+                key, _ = read_file_bytes(Path(file), display)
+            if key is not None:
+                fresh[display] = (*signature, key)
+        else:
+            key, _ = read_file_bytes(Path(file), display)
+        keys.append((display, key))
+    if fresh != manifest:
+        try:
+            write_cache_file(folder / MANIFEST_FILE, MANIFEST_FILE, fresh)
+        except OSError as exc:
+            info.rejected_cache.append(f"cannot write the cache: {exc.strerror or exc}")
+    return keys
+
+
 def load_cached(
     path: str | os.PathLike[str],
     cache_dir: str | os.PathLike[str] | None = None,
@@ -279,12 +319,10 @@ def load_cached(
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir(root)
     info = CacheInfo(directory=str(folder))
     items = record_items(root)
-    keys: list[tuple[str, str | None]] = []
-    for file, display in items:
-        key, _ = read_file_bytes(Path(file), display)
-        keys.append((display, key))
+    keys = _content_keys(items, folder, info)
     snapshot_key = _snapshot_key(keys, stories, story_settings, root.is_file())
-    snapshot = read_cache_file(folder / GRAPH_FILE, snapshot_key, info.rejected_cache)
+    with paused_gc():  # unpickling builds millions of objects and no garbage
+        snapshot = read_cache_file(folder / GRAPH_FILE, snapshot_key, info.rejected_cache)
     if isinstance(snapshot, tuple) and len(snapshot) == 2 and isinstance(snapshot[0], CoverageGraph):
         g, report = snapshot
         report.root = str(path)

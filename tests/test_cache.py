@@ -96,7 +96,7 @@ def test_a_damaged_cache_is_detected_and_rebuilt(folder: Path, tmp_path: Path, d
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     where = tmp_path / "cache"
     cold, _ = graph.load(folder, cache=where)
-    for name in (cache.GRAPH_FILE, cache.RECORDS_FILE):
+    for name in (cache.GRAPH_FILE, cache.RECORDS_FILE, cache.MANIFEST_FILE):
         target = where / name
         data = target.read_bytes()
         if damage == "truncate":
@@ -113,7 +113,7 @@ def test_a_damaged_cache_is_detected_and_rebuilt(folder: Path, tmp_path: Path, d
         monkeypatch.setattr(cache, "fingerprint", lambda: {**real, "networkx": "0.0"})
     g, report = graph.load(folder, cache=where)
     assert report.cache.status == "cold" and report.cache.parsed == report.files
-    assert len(report.cache.rejected_cache) == 2, report.cache.rejected_cache
+    assert len(report.cache.rejected_cache) == 3, report.cache.rejected_cache
     assert _signature(g) == _signature(cold)
     again, report = graph.load(folder, cache=where)  # the rebuilt cache is sound
     assert report.cache.status == "snapshot" and not report.cache.rejected_cache
@@ -185,3 +185,17 @@ def test_shared_edge_data_stays_shared_through_the_snapshot(folder: Path, tmp_pa
         datas = [d for _, _, k, d in warm.nx.edges(keys=True, data=True) if k == kind]
         assert len(datas) > 1 and all(d == {"kind": kind} for d in datas)
         assert len({id(d) for d in datas}) == 1, kind
+
+
+def test_a_same_size_edit_is_seen(folder: Path, tmp_path: Path) -> None:
+    """The manifest skips hashing unchanged files; an edit that keeps the size still counts."""
+    where = tmp_path / "cache"
+    graph.load(folder, cache=where)
+    assert graph.load(folder, cache=where)[1].cache.status == "snapshot"
+    target = sorted(folder.rglob("*.txt"))[0]
+    text = target.read_text(encoding="utf-8")
+    edited = text.replace("title: ", "title: X", 1).replace("excerpt: ", "excerpt:", 1)
+    assert len(edited.encode()) == len(text.encode()) and edited != text
+    target.write_text(edited, encoding="utf-8")
+    g, report = graph.load(folder, cache=where)
+    assert report.cache.status == "partial" and report.cache.parsed == 1
