@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from enum import Enum
 from functools import lru_cache
@@ -533,13 +533,7 @@ class Provider(Node):
         filter: ArticleFilter | None = None,
         order: Order = Order.NEWEST_FIRST,
     ) -> Connection[Article]:
-        core = filter.to_core() if filter is not None else queries.ArticleFilter()
-        items = queries.find_articles(
-            self._graph,
-            queries.ArticleFilter(**{**_fields(core), "provider": str(self.id)}),
-            newest_first=order is Order.NEWEST_FIRST,
-        )
-        return connection(items, first, after, info.context, lambda n: Article.of(self._graph, n))
+        return member_articles(self._graph, filter, order, first, after, info.context, provider=str(self.id))
 
     @strawberry.field(description="Topics of its articles, most frequent first.")
     def topics(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[TopicCount]:
@@ -623,13 +617,7 @@ class Topic(Node):
         filter: ArticleFilter | None = None,
         order: Order = Order.NEWEST_FIRST,
     ) -> Connection[Article]:
-        core = filter.to_core() if filter is not None else queries.ArticleFilter()
-        items = queries.find_articles(
-            self._graph,
-            queries.ArticleFilter(**{**_fields(core), "topic": str(self.id)}),
-            newest_first=order is Order.NEWEST_FIRST,
-        )
-        return connection(items, first, after, info.context, lambda n: Article.of(self._graph, n))
+        return member_articles(self._graph, filter, order, first, after, info.context, topic=str(self.id))
 
     @strawberry.field(description="Its coverage over time: per bucket, articles, outlets and stories started.")
     def timeline(
@@ -655,8 +643,14 @@ class Topic(Node):
         )
 
 
-def _fields(flt: queries.ArticleFilter) -> dict[str, object]:
-    return {name: getattr(flt, name) for name in flt.__slots__}  # type: ignore[attr-defined]
+def member_articles(
+    g: CoverageGraph, flt: ArticleFilter | None, order: Order, first: int | None, after: str | None,
+    context: Context, **narrow: str,
+) -> Connection[Article]:
+    """Articles of one provider or topic (``narrow``), further filtered by ``flt``."""
+    core = replace(flt.to_core() if flt is not None else queries.ArticleFilter(), **narrow)
+    items = queries.find_articles(g, core, newest_first=order is Order.NEWEST_FIRST)
+    return connection(items, first, after, context, lambda n: Article.of(g, n))
 
 
 _ALL = 10**9  # "no limit" for core functions whose results the connection pages itself

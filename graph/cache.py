@@ -44,7 +44,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -141,18 +140,6 @@ class _HashingWriter(io.RawIOBase):
         return len(view)
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pickling millions of small objects runs much faster without the cyclic GC."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def write_cache_file(path: Path, key: str, value: object) -> None:
     """Write ``value`` under ``key`` atomically (temporary file, then rename).
 
@@ -175,7 +162,7 @@ def write_cache_file(path: Path, key: str, value: object) -> None:
             writer.write(len(header).to_bytes(4, "big"))
             writer.write(header)
             buffered = io.BufferedWriter(writer, buffer_size=_CHUNK)
-            with _no_gc():
+            with paused_gc():
                 pickle.dump(value, buffered, protocol=pickle.HIGHEST_PROTOCOL)
             buffered.flush()
             handle.write(digest.digest())
@@ -242,7 +229,7 @@ def read_cache_file(path: Path, key: str, problems: list[str] | None = None) -> 
         return None
     start, _ = where
     try:
-        with path.open("rb") as handle, _no_gc():
+        with path.open("rb") as handle, paused_gc():
             handle.seek(start)
             return pickle.load(handle)
     except Exception as exc:  # a sound checksum over a pickle that will not load: other code
@@ -321,8 +308,7 @@ def load_cached(
     items = record_items(root)
     keys = _content_keys(items, folder, info)
     snapshot_key = _snapshot_key(keys, stories, story_settings, root.is_file())
-    with paused_gc():  # unpickling builds millions of objects and no garbage
-        snapshot = read_cache_file(folder / GRAPH_FILE, snapshot_key, info.rejected_cache)
+    snapshot = read_cache_file(folder / GRAPH_FILE, snapshot_key, info.rejected_cache)
     if isinstance(snapshot, tuple) and len(snapshot) == 2 and isinstance(snapshot[0], CoverageGraph):
         g, report = snapshot
         report.root = str(path)
