@@ -142,19 +142,20 @@ query OutletsThatBreakStories {
     ),
     Example(
         "A topic's coverage over time",
-        """# A topic's articles, oldest first, and the
-# outlets that wrote most about it.
+        """# A topic's coverage day by day: articles,
+# the outlets that wrote, the stories that broke,
+# and the outlets that wrote most about it.
 query TopicCoverageOverTime($topic: String!) {
   topic(name: $topic) {
     name
     articleCount
-    articles(first: 50, order: OLDEST_FIRST) {
+    timeline(bucket: DAY, first: 100) {
       totalCount
       nodes {
-        publishedAt
-        title
-        provider { name }
-        story { id size }
+        start
+        count
+        outlets { name }
+        storiesStarted { title size }
       }
     }
     providers(first: 10) {
