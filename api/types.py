@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from enum import Enum
 from functools import lru_cache
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 import strawberry
@@ -93,33 +93,7 @@ def provider_of(g: CoverageGraph, article: str) -> str:
     return ""
 
 
-class NewestFirst(Sequence[str]):
-    """A read-only newest-first view of an oldest-first list (no copy; pages slice it)."""
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: Sequence[str]) -> None:
-        self._items = items
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        n = len(self._items)
-        if isinstance(index, slice):
-            start, stop, step = index.indices(n)
-            return [self._items[n - 1 - i] for i in range(start, stop, step)]
-        if index < 0:
-            index += n
-        if not 0 <= index < n:
-            raise IndexError(index)
-        return self._items[n - 1 - index]
+NewestFirst = queries.NewestFirst  # re-exported: connections page over it
 
 
 # ------------------------------------------------------------------ pagination
@@ -250,10 +224,8 @@ class ArticleFilter:
 
 
 def find_articles(g: CoverageGraph, flt: ArticleFilter | None, order: Order) -> Sequence[str]:
-    """Article ids for a filter; no filter, newest first, is a view of the time index (no copy)."""
+    """Article ids for a filter (index answers come as views, see :func:`graph.queries.find_articles`)."""
     core = flt.to_core() if flt is not None else None
-    if core is None and order is Order.NEWEST_FIRST:
-        return NewestFirst(g.articles_by_time())
     return queries.find_articles(g, core, newest_first=order is Order.NEWEST_FIRST)
 
 

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 
 from .errors import NewsgraphError, NotFound
 from .model import (
@@ -42,6 +42,7 @@ T = TypeVar("T")
 __all__ = [
     "ArticleFilter",
     "Page",
+    "NewestFirst",
     "Stats",
     "decode_cursor",
     "encode_cursor",
@@ -72,11 +73,14 @@ class ArticleFilter:
     """``article``, ``video``, ..."""
 
 
-def find_articles(g: CoverageGraph, flt: ArticleFilter | None = None, *, newest_first: bool = True) -> list[str]:
+def find_articles(
+    g: CoverageGraph, flt: ArticleFilter | None = None, *, newest_first: bool = True
+) -> Sequence[str]:
     """Article ids matching ``flt``, ordered by publication time (ties by id).
 
     The narrowest index is used first (a provider's or topic's articles, or a binary
-    search on time); the other conditions filter that list.
+    search on time); the other conditions filter that list. When the index alone
+    answers, newest first comes as a read-only :class:`NewestFirst` view of it.
     """
     flt = flt or ArticleFilter()
     if flt.provider is not None:
@@ -96,9 +100,9 @@ def find_articles(g: CoverageGraph, flt: ArticleFilter | None = None, *, newest_
     plain = needle is None and topic_node is None and flt.min_quality is None and flt.type is None
     by_time = flt.provider is None and flt.topic is None
     if plain and ((flt.since is None and flt.until is None) or (by_time and flt.since is not None)):
-        # The index answers alone (no scan): the time slice, or a member list with no other condition.
-        result = candidates[::-1] if newest_first else list(candidates)
-        return result
+        # The index answers alone (no scan): the time slice, or a member list with no other
+        # condition; newest first is a view, so a page costs the same at any corpus size.
+        return NewestFirst(candidates) if newest_first else list(candidates)
     for node in candidates:
         data = nodes[node]
         published = data.get("published")
@@ -172,6 +176,45 @@ def stats(g: CoverageGraph) -> Stats:
         stories=g.count(STORY),
         edges=g.nx.number_of_edges(),
     )
+
+
+class NewestFirst(Sequence[str]):
+    """A read-only newest-first view of an oldest-first list (no copy; pages slice it)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Sequence[str]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (NewestFirst, list, tuple)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"NewestFirst({len(self)} items)"
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        n = len(self._items)
+        if isinstance(index, slice):
+            start, stop, step = index.indices(n)
+            return [self._items[n - 1 - i] for i in range(start, stop, step)]
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(index)
+        return self._items[n - 1 - index]
 
 
 # ------------------------------------------------------------------ pagination
