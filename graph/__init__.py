@@ -78,12 +78,16 @@ def load(
     report.seconds = time.perf_counter() - started
     if stories:
         detect_stories(coverage, story_settings)
-    release_memory()
+    # Reading and building make no reference cycles (their garbage is already freed):
+    # only story detection's leftovers (scikit-learn objects) need a full collection,
+    # which walks the whole heap (0.2 s at 20k records).
+    release_memory(collect=stories)
     return coverage, report
 
 
-def release_memory() -> bool:
-    """Collect garbage and hand the freed heap back to the OS; ``True`` if it could.
+def release_memory(collect: bool = True) -> bool:
+    """Collect garbage (unless ``collect`` is false) and hand the freed heap back to the OS;
+    ``True`` if it could.
 
     Loading frees far more (records, story detection's matrices) than the graph keeps,
     and glibc's allocator keeps freed memory resident until told otherwise
@@ -94,7 +98,8 @@ def release_memory() -> bool:
     """
     import gc
 
-    gc.collect()
+    if collect:
+        gc.collect()
     trim = _malloc_trim()
     return bool(trim is not None and trim(0) >= 0)
 

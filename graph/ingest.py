@@ -30,6 +30,7 @@ import hashlib
 import os
 import re
 import stat
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -481,8 +482,11 @@ def _listing(data: object, path: str, where: str, *, primary: bool) -> tuple[Lis
             canonical = _canonical_url(raw)
         except URLError as exc:
             raise RecordError(path, where + key, str(exc)) from None
-        if raw.strip() not in raw_urls:
-            raw_urls.append(raw.strip())
+        raw = raw.strip()
+        if raw == canonical:
+            raw = canonical  # one object: pickled once when records cross to the parent
+        if raw not in raw_urls:
+            raw_urls.append(raw)
         if canonical not in urls:
             urls.append(canonical)
     if "publishedDateTime" not in data or data["publishedDateTime"] is None:
@@ -525,18 +529,21 @@ def _listing(data: object, path: str, where: str, *, primary: bool) -> tuple[Lis
             images.append(_image(image, path, f"{where}images[{index}]."))
         except RecordError as exc:
             problems.append(exc)
+    kind = _string(data, "type", path, where)
+    # Names repeated on thousands of records are interned: one object each, so a chunk of
+    # parsed records pickles (and the parent unpickles) each of them once.
     listing = Listing(
         urls=tuple(urls),
         raw_urls=tuple(raw_urls),
         title=title,
         excerpt=_string(data, "excerpt", path, where),
         published=published,
-        type=_string(data, "type", path, where),
+        type=None if kind is None else sys.intern(kind),
         quality=_integer(data, "quality", path, where),
         heat=_integer(data, "heat", path, where),
-        provider_domain=domain,
-        provider_name=provider_name,
-        topics=tuple(topics),
+        provider_domain=sys.intern(domain),
+        provider_name=None if provider_name is None else sys.intern(provider_name),
+        topics=tuple(map(sys.intern, topics)),
         images=tuple(images),
     )
     return listing, problems
@@ -747,6 +754,25 @@ def _chunks(items: list[tuple[str, str]], size: int) -> Iterator[list[tuple[str,
         yield items[start : start + size]
 
 
+def _guided_chunks(items: list[tuple[str, str]], workers: int) -> Iterator[list[tuple[str, str]]]:
+    """Chunks for ``workers`` processes: large while much is left, smaller towards the end.
+
+    Large chunks keep the per-chunk overhead low; shrinking ones (a quarter of each
+    worker's share of what is left, at least 16) let the workers finish together instead
+    of one waiting for the other's last big chunk.
+
+    >>> [len(c) for c in _guided_chunks([("f", "f")] * 100, 2)]
+    [16, 16, 16, 16, 16, 16, 4]
+    >>> sum(len(c) for c in _guided_chunks([("f", "f")] * 5000, 2)), len(list(_guided_chunks([("f", "f")] * 5000, 2)))
+    (5000, 41)
+    """
+    start = 0
+    while start < len(items):
+        size = max(16, min(256, (len(items) - start) // (workers * 4)))
+        yield items[start : start + size]
+        start += size
+
+
 def parse_items(
     items: list[tuple[str, str]],
     *,
@@ -766,11 +792,9 @@ def parse_items(
 def _parse_items(items: list[tuple[str, str]], workers: int, progress: Callable[[int], None] | None) -> list[Keyed]:
     chunk = 64
     if workers > 1 and len(items) > chunk:
-        # Chunks small enough that every worker gets several (the load stays balanced).
-        chunk = max(16, min(256, len(items) // (workers * 8) or 1))
         pool = ProcessPoolExecutor(max_workers=workers)
         try:
-            batches = list(_consume(pool.map(_parse_chunk, _chunks(items, chunk)), progress))
+            batches = list(_consume(pool.map(_parse_chunk, _guided_chunks(items, workers)), progress))
         finally:
             pool.shutdown()
     else:

@@ -167,7 +167,7 @@ class CoverageGraph:
         self.nx = graph
         self._aliases = aliases
         dated = []
-        for node, data in graph.nodes(data=True):
+        for node, data in graph._node.items():  # graph.nodes(data=True) without the view's overhead
             if data["kind"] == ARTICLE:
                 published = data.get("published")
                 dated.append((published.timestamp() if published else _NO_TIME, node))
@@ -175,6 +175,8 @@ class CoverageGraph:
         self._times = [t for t, _ in dated]
         self._by_time = [n for _, n in dated]
         self._members: dict[str, list[str]] = {}
+        self._member_times: dict[str, list[float]] = {}
+        self._qualities: dict[str | None, list[int]] = {}
         self._ranked: dict[str, list[str]] = {}
 
     # -- look-ups ---------------------------------------------------------
@@ -272,6 +274,26 @@ class CoverageGraph:
             self._members[node] = cached
         return cached
 
+    def member_times(self, node: str) -> list[float]:
+        """Publication timestamps of :meth:`members` (``-inf`` when undated), same order; cached."""
+        cached = self._member_times.get(node)
+        if cached is None:
+            cached = [self.sort_key(member)[0] for member in self.members(node)]
+            self._member_times[node] = cached
+        return cached
+
+    def qualities(self, node: str | None = None) -> list[int]:
+        """Sorted qualities of a provider's, topic's or story's articles (``None``: of all
+        articles), leaving out articles without one; cached. How many have at least ``q``
+        is then a binary search."""
+        cached = self._qualities.get(node)
+        if cached is None:
+            nodes = self.nx._node
+            articles = self._by_time if node is None else self.members(node)
+            cached = sorted(q for q in (nodes[a].get("quality") for a in articles) if q is not None)
+            self._qualities[node] = cached
+        return cached
+
     def sort_key(self, node: str) -> tuple[float, str]:
         published = self.nx.nodes[node].get("published")
         return (published.timestamp() if published else _NO_TIME, node)
@@ -283,6 +305,10 @@ class CoverageGraph:
         if since is None and until is None:
             return self._by_time
         return self._by_time[lo:hi]
+
+    def article_times(self) -> list[float]:
+        """Publication timestamps of :meth:`articles_by_time` (``-inf`` when undated), same order."""
+        return self._times
 
     def ranked(self, kind: str) -> list[str]:
         """Providers or topics, most articles first (ties by id)."""
@@ -398,20 +424,24 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
     """
     ordered = _unique_records(records)
     links = _UnionFind()
+    parent = links.parent
     mentions: list[tuple[str, _Mention]] = []
     for record in ordered:
         listings = [(record.article, True, 0)] + [(r, False, i + 1) for i, r in enumerate(record.related)]
         for listing, primary, position in listings:
             key = listing_key(listing)
-            links.add(key)
+            parent.setdefault(key, key)  # links.add(key), inlined: 100k+ calls
             for alias in listing.urls[1:]:
                 links.add(alias)
                 links.union(key, alias)
             mentions.append((key, _Mention(listing, record.path, primary, position)))
 
     groups: dict[str, list[_Mention]] = defaultdict(list)
+    roots: list[str] = []  # each mention's group, in mention order (the related edges reuse it)
     for key, mention in mentions:
-        groups[links.find(key)].append(mention)
+        root = links.find(key)
+        roots.append(root)
+        groups[root].append(mention)
 
     graph = nx.MultiDiGraph(name="newsgraph")
     aliases: dict[str, str] = {}
@@ -421,7 +451,8 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
     article_nodes: list[tuple[str, dict[str, Any], str, list[str]]] = []
 
     for root, group in groups.items():
-        group.sort(key=_Mention.rank)
+        if len(group) > 1:
+            group.sort(key=_Mention.rank)
         best = group[0].listing
         node = article_id(listing_key(best))
         group_node[root] = node
@@ -433,9 +464,8 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
                 if alias not in urls:
                     urls.append(alias)
             raw_urls.update(mention.listing.raw_urls)
-            provider_names[mention.listing.provider_domain].update(
-                [mention.listing.provider_name] if mention.listing.provider_name else []
-            )
+            if mention.listing.provider_name:
+                provider_names[mention.listing.provider_domain][mention.listing.provider_name] += 1
 
         def first(field: str) -> Any:
             for mention in group:
@@ -451,26 +481,29 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
                     key = fold(name)
                     topic_names[key][name] += 1
                     topics.setdefault(key, name)
-        attrs: dict[str, Any] = {
-            "kind": ARTICLE,
-            "url": best.urls[0] if best.urls else None,
-            "urls": tuple(sorted(raw_urls | set(urls))),
-            "title": best.title,
-            "excerpt": first("excerpt"),
-            "published": best.published,
-            "type": _intern(first("type")),
-            "quality": first("quality"),
-            "heat": first("heat"),
-            "images": first("images") or (),
-            "sources": tuple(sorted({m.source for m in group})),
-            "primary": group[0].primary,
-        }
+        # The node's data, in a fixed key order, without the fields no listing gave (None).
+        attrs: dict[str, Any] = {"kind": ARTICLE}
+        if best.urls:
+            attrs["url"] = best.urls[0]
+        attrs["urls"] = tuple(sorted(raw_urls | set(urls)))
+        attrs["title"] = best.title
+        for name, value in (("excerpt", first("excerpt")), ("published", best.published),
+                            ("type", _intern(first("type"))), ("quality", first("quality")), ("heat", first("heat"))):
+            if value is not None:
+                attrs[name] = value
+        attrs["images"] = first("images") or ()
+        attrs["sources"] = tuple(sorted({m.source for m in group}))
+        attrs["primary"] = group[0].primary
         article_nodes.append((node, attrs, best.provider_domain, sorted(topics)))
 
     # Nodes in sorted id order: the same folder gives the same graph, whatever the order.
     article_nodes.sort(key=lambda item: item[0])
+    node_data, succ, pred = graph._node, graph._succ, graph._pred
     for node, attrs, _, _ in article_nodes:
-        graph.add_node(node, **{k: v for k, v in attrs.items() if v is not None})
+        # What graph.add_node does for a new node, without its per-call overhead (40k+ calls).
+        node_data[node] = attrs
+        succ[node] = {}
+        pred[node] = {}
     # Only outlets that publish an article: a domain seen only on a listing that lost
     # to another listing of the same article would be a provider without articles.
     # One id string per provider and topic, shared by the node and its edges' adjacency keys.
@@ -489,16 +522,23 @@ def build_graph(records: Iterable[Record]) -> CoverageGraph:
     )
 
     related: dict[tuple[str, str], tuple[int, set[str]]] = {}
-    for record in ordered:
-        source = group_node[links.find(listing_key(record.article))]
-        for position, listing in enumerate(record.related, start=1):
-            target = group_node[links.find(listing_key(listing))]
-            if target == source:
-                continue
-            rank, files = related.get((source, target), (position, set()))
-            files.add(record.path)
-            related[(source, target)] = (min(rank, position), files)
+    source = ""
+    for (_, mention), root in zip(mentions, roots):  # a record's article, then its related listings
+        if mention.primary:
+            source = group_node[root]
+            continue
+        target = group_node[root]
+        if target == source:
+            continue
+        position = mention.position
+        rank, files = related.get((source, target), (position, set()))
+        files.add(mention.source)
+        related[(source, target)] = (min(rank, position), files)
     for (source, target), (rank, files) in sorted(related.items()):
-        graph.add_edge(source, target, key=RELATED, kind=RELATED, rank=rank, sources=tuple(sorted(files)))
+        # graph.add_edge(source, target, key=RELATED, ...) for a pair with no edge yet, inlined.
+        keydict = succ[source].get(target)
+        if keydict is None:
+            keydict = succ[source][target] = pred[target][source] = graph.edge_key_dict_factory()
+        keydict[RELATED] = {"kind": RELATED, "rank": rank, "sources": tuple(sorted(files))}
 
     return CoverageGraph(graph, aliases)
