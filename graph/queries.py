@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar, overload
@@ -43,6 +44,7 @@ __all__ = [
     "ArticleFilter",
     "Page",
     "NewestFirst",
+    "NewestMatches",
     "Stats",
     "decode_cursor",
     "encode_cursor",
@@ -78,38 +80,52 @@ def find_articles(
 ) -> Sequence[str]:
     """Article ids matching ``flt``, ordered by publication time (ties by id).
 
-    The narrowest index is used first (a provider's or topic's articles, or a binary
-    search on time); the other conditions filter that list. When the index alone
-    answers, newest first comes as a read-only :class:`NewestFirst` view of it.
+    The narrowest index is used first: a provider's or topic's articles, sliced to the
+    time window by binary search, or the time index itself. When the index alone
+    answers, newest first comes as a read-only :class:`NewestFirst` view of it. A minimum
+    quality on top of that (and nothing else) is counted from a sorted quality index and
+    its matches are found newest first only as far as a page reaches
+    (:class:`NewestMatches`). Other conditions filter the index's list.
     """
     flt = flt or ArticleFilter()
+    member: str | None = None
     if flt.provider is not None:
-        node = flt.provider if flt.provider.startswith(f"{PROVIDER}:") else provider_id(flt.provider)
-        candidates = g.members(node) if node in g.nx else []
+        member = flt.provider if flt.provider.startswith(f"{PROVIDER}:") else provider_id(flt.provider)
     elif flt.topic is not None:
-        node = flt.topic if flt.topic.startswith(f"{TOPIC}:") else topic_id(flt.topic)
-        candidates = g.members(node) if node in g.nx else []
+        member = flt.topic if flt.topic.startswith(f"{TOPIC}:") else topic_id(flt.topic)
+    timed = flt.since is not None or flt.until is not None
+    if member is None:
+        candidates: Sequence[str] = g.articles_by_time(flt.since, flt.until)
+        if flt.until is not None and flt.since is None:
+            candidates = candidates[_dated_from(candidates, g.article_times()):]
+    elif member not in g.nx:
+        candidates = []
     else:
-        candidates = g.articles_by_time(flt.since, flt.until)
+        candidates = g.members(member)
+        if timed:
+            times = g.member_times(member)
+            lo = bisect_left(times, flt.since.timestamp()) if flt.since else _dated_from(candidates, times)
+            hi = bisect_right(times, flt.until.timestamp()) if flt.until else len(times)
+            candidates = candidates[lo:hi]
+    # ``candidates`` now meets the provider or topic and the time window exactly.
     nodes = g.nx.nodes
-    result: list[str] = []
     needle = flt.text.casefold() if flt.text else None
     topic_node = None
     if flt.topic is not None and flt.provider is not None:
         topic_node = flt.topic if flt.topic.startswith(f"{TOPIC}:") else topic_id(flt.topic)
-    plain = needle is None and topic_node is None and flt.min_quality is None and flt.type is None
-    by_time = flt.provider is None and flt.topic is None
-    if plain and ((flt.since is None and flt.until is None) or (by_time and flt.since is not None)):
-        # The index answers alone (no scan): the time slice, or a member list with no other
-        # condition; newest first is a view, so a page costs the same at any corpus size.
-        return NewestFirst(candidates) if newest_first else list(candidates)
+    if needle is None and topic_node is None and flt.type is None:
+        if flt.min_quality is None:
+            # The index answers alone (no scan): newest first is a view, so a page costs
+            # the same at any corpus size.
+            return NewestFirst(candidates) if newest_first else list(candidates)
+        if newest_first and not timed and (member is None or member in g.nx):
+            qualities = g.qualities(member)
+            total = len(qualities) - bisect_left(qualities, flt.min_quality)
+            least = flt.min_quality
+            return NewestMatches(candidates, lambda node: nodes[node].get("quality", least - 1) >= least, total)
+    result: list[str] = []
     for node in candidates:
         data = nodes[node]
-        published = data.get("published")
-        if flt.since is not None and (published is None or published < flt.since):
-            continue
-        if flt.until is not None and (published is None or published > flt.until):
-            continue
         if flt.min_quality is not None and data.get("quality", -(2**63)) < flt.min_quality:
             continue
         if flt.type is not None and data.get("type") != flt.type:
@@ -123,6 +139,11 @@ def find_articles(
     if newest_first:
         result.reverse()
     return result
+
+
+def _dated_from(items: Sequence[str], times: Sequence[float]) -> int:
+    """Where the dated articles start in an oldest-first list (undated ones sort first)."""
+    return bisect_right(times, float("-inf"), 0, len(items))
 
 
 def related(g: CoverageGraph, article: str) -> list[str]:
@@ -215,6 +236,70 @@ class NewestFirst(Sequence[str]):
         if not 0 <= index < n:
             raise IndexError(index)
         return self._items[n - 1 - index]
+
+
+class NewestMatches(Sequence[str]):
+    """Newest-first matches of ``keep`` over an oldest-first list, found only as far as asked.
+
+    Its length, ``total``, comes from an index (the caller counts the matches without
+    looking at them); a page scans back from the newest item until it has its items, so
+    it costs about ``page size / share of matches`` checks at any corpus size.
+
+    >>> view = NewestMatches(["a1", "b2", "c3", "d4"], lambda s: int(s[1]) % 2 == 0, 2)
+    >>> len(view), view[0], view[:5], list(view)
+    (2, 'd4', ['d4', 'b2'], ['d4', 'b2'])
+    """
+
+    __slots__ = ("_items", "_keep", "_total", "_found", "_next")
+
+    def __init__(self, items: Sequence[str], keep: Callable[[str], bool], total: int) -> None:
+        self._items = items
+        self._keep = keep
+        self._total = total
+        self._found: list[str] = []
+        self._next = len(items) - 1
+
+    def _fill(self, count: int) -> None:
+        items, keep, found = self._items, self._keep, self._found
+        i = self._next
+        while len(found) < count and i >= 0:
+            if keep(items[i]):
+                found.append(items[i])
+            i -= 1
+        self._next = i
+        if i < 0 and len(found) != self._total:
+            raise AssertionError(f"index counted {self._total} matches, the scan found {len(found)}")
+
+    def __len__(self) -> int:
+        return self._total
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            wanted = range(*index.indices(self._total))
+            self._fill(max(wanted) + 1 if wanted else 0)
+            return [self._found[i] for i in wanted]
+        if index < 0:
+            index += self._total
+        if not 0 <= index < self._total:
+            raise IndexError(index)
+        self._fill(index + 1)
+        return self._found[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (NewestMatches, NewestFirst, list, tuple)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"NewestMatches({self._total} items)"
 
 
 # ------------------------------------------------------------------ pagination
