@@ -55,15 +55,46 @@ _NO_TIME = float("-inf")
 _MEMBER_EDGE = {PROVIDER: PUBLISHED_BY, TOPIC: TAGGED, STORY: IN_STORY}
 
 
+class SharedDict(dict[str, Any]):
+    """A dict shared by many membership edges: their data (``{"kind": kind}``) and key dict
+    (``G._succ[u][v]``, kind -> data).
+
+    Every article has a ``published_by`` edge and most have ``tagged`` and ``in_story``
+    ones; two dicts of their own would cost ~400 bytes per edge. Since a change would
+    reach every edge sharing it, it refuses changes: copy the graph (``g.nx.copy()``,
+    which makes plain dicts) to edit it.
+
+    >>> keys = SharedDict({"tagged": SharedDict({"kind": "tagged"})})
+    >>> keys["tagged"]["kind"] = "other"
+    Traceback (most recent call last):
+    ...
+    TypeError: this dict is shared by many edges and read-only: copy the graph (g.nx.copy()) to change it
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            "this dict is shared by many edges and read-only: copy the graph (g.nx.copy()) to change it"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = update = pop = popitem = clear = setdefault = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[SharedDict], tuple[dict[str, Any]]]:
+        return (SharedDict, (dict(self),))
+
+
 def add_member_edges(
     graph: nx.MultiDiGraph, pairs: Iterable[tuple[str, str]], kind: str, shared: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Add ``kind`` edges (keyed by their kind) that carry no data but ``kind=<kind>``.
 
     Every edge added shares ONE attribute dict ``{"kind": kind}``, returned (pass it as
-    ``shared`` to the next call to go on sharing it): an article's membership edges (``published_by``, ``tagged``, ``in_story``)
-    would otherwise cost a dict each. Both nodes must exist. The graph is read-only once
-    built; copy it (``g.nx.copy()``) before setting attributes on such an edge.
+    ``shared`` to the next call to go on sharing it), and the pairs that had no edge yet
+    share one read-only key dict (:class:`SharedDict`): an article's membership edges
+    (``published_by``, ``tagged``, ``in_story``) would otherwise cost two dicts each. Both
+    nodes must exist. The graph is read-only once built; copy it (``g.nx.copy()``) before
+    changing such an edge.
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_nodes_from(["a", "b", "t"])
@@ -71,21 +102,25 @@ def add_member_edges(
     {'kind': 'tagged'}
     >>> g.edges["a", "t", TAGGED], g.edges["a", "t", TAGGED] is g.edges["b", "t", TAGGED]
     ({'kind': 'tagged'}, True)
+    >>> g._succ["a"]["t"] is g._succ["b"]["t"], g.number_of_edges()
+    (True, 2)
     """
     if shared is None:
-        shared = {"kind": kind}
+        shared = SharedDict({"kind": kind})
     elif shared != {"kind": kind}:
         raise ValueError(f"add_member_edges: shared data {shared!r} is not {{'kind': {kind!r}}}")
+    keys = SharedDict({kind: shared})
     succ, pred = graph._succ, graph._pred
     for u, v in pairs:
         if u not in succ or v not in succ:
             raise KeyError(f"add_member_edges: both nodes must exist ({u!r}, {v!r})")
         keydict = succ[u].get(v)
         if keydict is None:
-            keydict = graph.edge_key_dict_factory()
-            succ[u][v] = keydict
-            pred[v][u] = keydict
-        keydict[kind] = shared
+            succ[u][v] = pred[v][u] = keys
+        elif kind not in keydict:
+            if isinstance(keydict, SharedDict):  # another kind's shared dict: this pair gets its own
+                keydict = succ[u][v] = pred[v][u] = dict(keydict)
+            keydict[kind] = shared
     return shared
 
 

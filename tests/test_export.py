@@ -646,6 +646,7 @@ BAD_ID = "topic:bad\x00id\ud800"
 
 @pytest.fixture()
 def hostile(bare_seed: CoverageGraph) -> CoverageGraph:
+    bare_seed.nx = bare_seed.nx.copy()  # membership edges share read-only dicts: edit a copy
     g = bare_seed.nx
     g.nodes[A]["title"] = HOSTILE_TITLE
     g.nodes[P]["name"] = LONG_NAME

@@ -409,3 +409,32 @@ def test_load_releases_memory_and_says_whether_it_could() -> None:
     from graph import release_memory
 
     assert release_memory() in (True, False)
+
+
+def test_membership_edges_share_a_read_only_key_dict_that_a_copy_does_not() -> None:
+    import pickle
+
+    from graph.model import SharedDict
+
+    g, _ = graph.load(SEEDS)
+    provider = {a: next(t for t in g.nx.successors(a) if t.startswith("provider:")) for a in g.articles_by_time()}
+    (a, pa), (b, pb) = list(provider.items())[:2]
+    assert g.nx._succ[a][pa] is g.nx._succ[b][pb] and isinstance(g.nx._succ[a][pa], SharedDict)
+    assert g.nx._pred[pa][a] is g.nx._succ[a][pa]  # NetworkX's invariant: one dict seen from both ends
+    with pytest.raises(TypeError, match="read-only"):
+        g.nx.add_edge(a, pa, key="extra")
+    with pytest.raises(TypeError, match="read-only"):
+        g.nx.remove_edge(a, pa, "published_by")
+    with pytest.raises(TypeError, match="read-only"):
+        g.nx.edges[a, pa, "published_by"]["weight"] = 2.0
+    with pytest.raises(TypeError, match="read-only"):
+        g.nx.add_edge(a, pa, key="published_by", weight=2.0)
+    assert g.nx.has_edge(b, pb, "published_by") and g.nx.number_of_edges() == 33  # nothing changed
+    copy = g.nx.copy()
+    copy.remove_edge(a, pa, "published_by")
+    copy.edges[b, pb, "published_by"]["weight"] = 2.0
+    assert not copy.has_edge(a, pa) and copy.has_edge(b, pb, "published_by") and g.nx.has_edge(a, pa)
+    assert g.nx.edges[b, pb, "published_by"] == {"kind": "published_by"}
+    again = pickle.loads(pickle.dumps(g.nx))
+    assert again._succ[a][pa] is again._succ[b][pb] and isinstance(again._succ[a][pa], SharedDict)
+    assert nx.utils.edges_equal(again.edges(keys=True, data=True), g.nx.edges(keys=True, data=True))
