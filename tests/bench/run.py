@@ -13,7 +13,8 @@ the median of several runs with the min and max beside it. Benchmarks:
 * ingest: parse-only throughput (read + front matter + ``yaml.load`` with PyYAML's C
   loader) vs ``graph.load(stories=False, workers=1)`` (ratio A), and 2 workers vs 1;
 * warm start: ``graph.load`` cold (no cache) vs through the warm-start cache, unchanged folder;
-* memory: peak RSS of a process that loads the largest corpus (stories included) per article node;
+* memory: peak RSS of a process that loads the largest corpus (stories included) per article node,
+  and a profile on the middle corpus: RSS after each load step and what the graph's objects weigh;
 * serving: a real uvicorn server per app (newsgraph, and a bare starlette + graphql-core
   endpoint over the same CoverageGraph with parsed documents cached), ``wrk`` with 8
   connections on loopback (an async httpx client in its own process if wrk is missing);
@@ -168,6 +169,87 @@ def child_load(folder: str, cache_dir: str) -> dict[str, Any]:
         "articles": g.count("article"), "nodes": g.nx.number_of_nodes(), "edges": g.nx.number_of_edges(),
         "cache": report.cache.status if report.cache is not None else "off",
     }
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _deep_bytes(roots: list[Any], seen: set[int]) -> int:
+    """sys.getsizeof over everything reachable from ``roots`` through containers and slots,
+    each object once (``seen`` is shared, so parts measured earlier are not counted again)."""
+    total = 0
+    stack = list(roots)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            stack.extend(obj)
+        elif hasattr(obj, "__slots__"):
+            stack.extend(getattr(obj, name) for name in obj.__slots__ if hasattr(obj, name))
+        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+            stack.append(obj.__dict__)
+    return total
+
+
+def child_memory_profile(folder: str) -> dict[str, Any]:
+    """Where a cold load's memory goes: RSS after each step of graph.load (sampled every
+    20 ms during story detection, by step) and what the loaded graph's objects weigh."""
+    import threading
+
+    import graph
+    from graph import ingest, model, stories
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: F401 - part of the import baseline
+
+    out: dict[str, Any] = {"imports": _rss_mib()}
+    records, _ = ingest.read_records(Path(folder))
+    out["parsed"] = _rss_mib()
+    with ingest.paused_gc():
+        g = model.build_graph(records)
+    out["built"] = _rss_mib()
+    del records
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append((time.perf_counter(), _rss_mib()))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    started = time.perf_counter()
+    sampler.start()
+    found = stories.detect_stories(g)
+    done.set()
+    sampler.join()
+    steps, end = {}, started
+    for step, seconds in found.timings.items():
+        during = [rss for when, rss in samples if end <= when < end + seconds]
+        steps[step] = max(during) if during else 0.0
+        end += seconds
+    out["detection"] = steps
+    graph.release_memory()
+    out["after"] = _rss_mib()
+    out["peak"] = peak_rss_mib()
+    out["articles"] = g.count("article")
+    nx_graph, seen = g.nx, set()
+    articles = [data for data in nx_graph._node.values() if data["kind"] == "article"]
+    parts = {  # measured in this order; each object counted once, in the first part reaching it
+        "attribute values (text, URLs, dates, images)": [v for data in articles for v in data.values()],
+        "node ids": list(nx_graph._node),
+        "node data dicts": list(nx_graph._node.values()),
+        "adjacency (per-node dicts, edge key and data dicts)": [nx_graph._succ, nx_graph._pred, nx_graph._node],
+        "indexes and story index": [v for k, v in vars(g).items() if k != "nx"],
+    }
+    out["objects"] = {name: _deep_bytes(roots, seen) for name, roots in parts.items()}
+    return out
 
 
 def child_baseline_rss() -> dict[str, Any]:
@@ -459,6 +541,27 @@ def bench_memory(rows: list[Row], folder: Path, runs: int, label: str) -> dict[s
     return loads[0]
 
 
+def bench_memory_profile(rows: list[Row], folder: Path, label: str) -> None:
+    """Where the memory goes, per article node: RSS after each load step, detection's steps, objects."""
+    p = child("memory-profile", str(folder))
+    n = p["articles"]
+
+    def per(mib: float) -> float:
+        return mib * 2**20 / n / 1024
+
+    name = f"memory profile {label}"
+    rows.append(Row(f"{name}: imports (NetworkX, PyYAML, scikit-learn)", [per(p["imports"])], "KiB",
+                    note=f"{p['imports']:.0f} MiB RSS, {n} articles"))
+    rows.append(Row(f"{name}: + parsed records held", [per(p["parsed"] - p["imports"])], "KiB"))
+    rows.append(Row(f"{name}: + graph built (records still held)", [per(p["built"] - p["parsed"])], "KiB"))
+    for step, rss in p["detection"].items():
+        rows.append(Row(f"{name}: RSS during story detection, {step}", [per(rss)], "KiB"))
+    rows.append(Row(f"{name}: peak RSS (ru_maxrss)", [per(p["peak"])], "KiB", "<= 3", per(p["peak"]) <= 3))
+    rows.append(Row(f"{name}: RSS after load (trimmed)", [per(p["after"])], "KiB"))
+    for part, size in p["objects"].items():
+        rows.append(Row(f"{name}: objects: {part}", [size / n / 1024], "KiB"))
+
+
 def bench_serving(rows: list[Row], folder: Path, duration: float, runs: int, label: str) -> None:
     import graph
 
@@ -551,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
             child_serve(*rest)
             return 0
         func = {"parse-only": child_parse_only, "ingest": child_ingest, "load": child_load,
-                "baseline-rss": child_baseline_rss, "scaling": child_scaling,
+                "baseline-rss": child_baseline_rss, "scaling": child_scaling, "memory-profile": child_memory_profile,
                 "httpx-load": child_httpx_load}[name]
         print(json.dumps(func(*rest)))
         return 0
@@ -569,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_warm(rows, mid, runs, label[sizes[1]])
     if "memory" in only:
         bench_memory(rows, large, 1 if not args.quick else runs, label[sizes[-1]])
+        bench_memory_profile(rows, mid, label[sizes[1]])
     if "serve" in only:
         bench_serving(rows, mid, 3.0 if args.quick else 10.0, runs, label[sizes[1]])
     if "scaling" in only:
