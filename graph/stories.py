@@ -979,10 +979,10 @@ def detect_stories(g: CoverageGraph, settings: StorySettings | None = None) -> S
     tick = time.perf_counter()
     groups = _average_link(
         n,
-        first[keep].tolist(),
-        second[keep].tolist(),
-        weight[keep].tolist(),
-        twin[keep].tolist(),
+        first[keep],
+        second[keep],
+        weight[keep],
+        twin[keep],
         {(a, b) for a, b in zip(first[update].tolist(), second[update].tolist())},
         hours,
         provider_code.tolist(),
@@ -1128,12 +1128,19 @@ def _linkage(cross: float, a: _Group, b: _Group, settings: StorySettings) -> flo
     return cross / math.sqrt(a.within * b.within)
 
 
+def _slices(*arrays: np.ndarray, step: int = 50_000) -> Iterator[tuple[Any, ...]]:
+    """The rows of equally long arrays as Python values, a slice at a time: a full
+    ``tolist()`` of 400k+ pairs would hold a Python int or float per value at once."""
+    for start in range(0, len(arrays[0]), step):
+        yield from zip(*(a[start : start + step].tolist() for a in arrays))
+
+
 def _average_link(
     n: int,
-    first: list[int],
-    second: list[int],
-    weight: list[float],
-    twin: list[bool],
+    first: np.ndarray,
+    second: np.ndarray,
+    weight: np.ndarray,
+    twin: np.ndarray,
     updates: set[tuple[int, int]],
     hours: np.ndarray,
     outlet: list[int],
@@ -1179,18 +1186,17 @@ def _average_link(
             back.pop(gone, None)
             back[keep] = merged[other]
 
-    for a, b, w in zip(first, second, weight):
+    for a, b, w in _slices(first, second, weight):
         ra, rb = group_of(a), group_of(b)
         sums[ra][rb] = sums[ra].get(rb, 0.0) + w
         sums[rb][ra] = sums[rb].get(ra, 0.0) + w
     pairs_ok = set(updates)
-    for a, b, is_twin in zip(first, second, twin):
-        if is_twin:
-            ra, rb = owner[a], owner[b]
-            if ra != rb:
-                keep, gone = min(ra, rb), max(ra, rb)
-                join(keep, gone, sums[keep].get(gone, 0.0))
-                pairs_ok.update((min(x, y), max(x, y)) for x in groups[keep].members for y in groups[keep].members)
+    for a, b in _slices(first[twin], second[twin]):  # the twin pairs, in pair order
+        ra, rb = owner[a], owner[b]
+        if ra != rb:
+            keep, gone = min(ra, rb), max(ra, rb)
+            join(keep, gone, sums[keep].get(gone, 0.0))
+            pairs_ok.update((min(x, y), max(x, y)) for x in groups[keep].members for y in groups[keep].members)
     threshold = settings.threshold
     heap: list[tuple[float, int, int]] = []
     for ra, neighbours in sums.items():
