@@ -1017,6 +1017,9 @@ def _rowwise_dot(matrix: csr_matrix, first: np.ndarray, second: np.ndarray) -> n
     return np.clip(out, 0.0, 1.0)
 
 
+_BLOCK_ROWS = 2048
+
+
 def _candidates(matrix: csr_matrix, hours: np.ndarray, settings: StorySettings) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) within the time window that share enough rare vocabulary."""
     import numpy as np
@@ -1038,14 +1041,18 @@ def _candidates(matrix: csr_matrix, hours: np.ndarray, settings: StorySettings) 
         hi = bounds[s + 2] if s + 2 < len(bounds) else n
         if lo == mid:
             continue
-        block = (reduced[lo:mid] @ reduced[lo:hi].T).tocoo()
-        rows = block.row + lo
-        cols = block.col + lo
-        keep = (cols > rows) & (block.data >= settings.block_min_overlap)
-        rows, cols = rows[keep], cols[keep]
-        close = np.abs(hours[cols] - hours[rows]) <= window
-        found_a.append(rows[close])
-        found_b.append(cols[close])
+        later = reduced[lo:hi].T.tocsc()
+        # A few thousand rows at a time: the product of a whole window with the next holds
+        # every overlapping pair before the filter (its transient grew with corpus density).
+        for top in range(lo, mid, _BLOCK_ROWS):
+            block = (reduced[top : min(mid, top + _BLOCK_ROWS)] @ later).tocoo()
+            rows = block.row + top
+            cols = block.col + lo
+            keep = (cols > rows) & (block.data >= settings.block_min_overlap)
+            rows, cols = rows[keep], cols[keep]
+            close = np.abs(hours[cols] - hours[rows]) <= window
+            found_a.append(rows[close])
+            found_b.append(cols[close])
     if not found_a:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     return np.concatenate(found_a).astype(np.int64), np.concatenate(found_b).astype(np.int64)
