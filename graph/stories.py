@@ -946,6 +946,7 @@ def detect_stories(g: CoverageGraph, settings: StorySettings | None = None) -> S
     cosine = _rowwise_dot(matrix, first, second)
     listed = np.isin(codes, listed_codes)
     shared = np.isin(codes, image_codes)
+    del codes
     # Pairs with next to no words in common and no other signal cannot matter: dropped.
     live = (cosine >= settings.min_similarity) | listed | shared
     first, second, cosine, listed, shared = first[live], second[live], cosine[live], listed[live], shared[live]
@@ -977,24 +978,19 @@ def detect_stories(g: CoverageGraph, settings: StorySettings | None = None) -> S
     timings["score"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    groups = _average_link(
-        n,
-        first[keep],
-        second[keep],
-        weight[keep],
-        twin[keep],
-        {(a, b) for a, b in zip(first[update].tolist(), second[update].tolist())},
-        hours,
-        provider_code.tolist(),
-        settings,
-    )
+    linked = (first[keep], second[keep], weight[keep], twin[keep])
+    updates = {(a, b) for a, b in zip(first[update].tolist(), second[update].tolist())}
+    # The other pair arrays are done with: freed before clustering, the step that sets
+    # detection's memory peak with its per-group dicts.
+    del first, second, cosine, listed, shared, gap, slack, coverage, names, similarity, prior, weight
+    del same_outlet, twin, update, keep, image_codes
+    groups = _average_link(n, *linked, updates, hours, provider_code.tolist(), settings)
+    del linked, updates
     timings["cluster"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
     signals = (set(listed_codes.tolist()), set(co_listed_codes.tolist()), provider_ids)
-    # The pair arrays are done with: free them before the edges are made (peak memory).
-    del codes, first, second, cosine, listed, shared, gap, slack, coverage, names, similarity, prior, weight
-    del same_outlet, twin, update, keep, listed_codes, image_codes, co_listed_codes
+    del listed_codes, co_listed_codes
     _add_stories(g, ids, groups, matrix, specifics, titles, signals, settings, stats)
     timings["edges"] = time.perf_counter() - tick
     # Keep the fitted index packed (as the warm-start cache does): its vocabulary strings
