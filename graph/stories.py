@@ -74,6 +74,7 @@ import math
 import re
 import statistics
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -930,13 +931,8 @@ def detect_stories(g: CoverageGraph, settings: StorySettings | None = None) -> S
     provider_code = np.unique(np.array(provider_ids, dtype=object), return_inverse=True)[1]
     position = {a: i for i, a in enumerate(ids)}
     first, second = _candidates(matrix, hours, settings)
-    listed_pairs, co_listed_pairs, image_pairs = _signal_pairs(g, ids, position, settings)
-
-    def encode(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
-        return np.array(sorted(i * n + j for i, j in pairs), dtype=np.int64)
-
-    listed_codes, image_codes, co_listed_codes = encode(listed_pairs), encode(image_pairs), encode(co_listed_pairs)
-    del listed_pairs, image_pairs, co_listed_pairs, position  # a Python tuple per pair: freed before scoring
+    listed_codes, co_listed_codes, image_codes = _signal_pairs(g, ids, position, settings)
+    del position
     codes = np.unique(np.concatenate([first * n + second, listed_codes, co_listed_codes, image_codes]))
     first, second = codes // n, codes % n
     stats.candidate_pairs = len(codes)
@@ -1056,15 +1052,19 @@ def _candidates(matrix: csr_matrix, hours: np.ndarray, settings: StorySettings) 
 
 def _signal_pairs(
     g: CoverageGraph, ids: list[str], position: dict[str, int], settings: StorySettings
-) -> tuple[set[tuple[int, int]], set[tuple[int, int]], set[tuple[int, int]]]:
-    """Pairs where one lists the other, pairs listed by one record, pairs sharing an image.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs where one lists the other, pairs listed by one record (and not by each other),
+    pairs sharing an image: each as sorted unique codes ``i * n + j`` (``i < j``, ``n`` articles).
 
     Only a direct listing raises a pair's similarity; pairs listed side by side are
     compared but get no bonus (a related list is a mix, and rewarding every pair in it
-    would make each list a story).
+    would make each list a story). The codes are gathered in flat int64 buffers, not sets
+    of tuples (~150 bytes a pair, over a million pairs at 100k records).
     """
-    listed: set[tuple[int, int]] = set()
-    co_listed: set[tuple[int, int]] = set()
+    import numpy as np
+
+    n = len(ids)
+    listed, co_listed, shared = array("q"), array("q"), array("q")
     by_lister: dict[str, list[int]] = defaultdict(list)
     for source, target, kind in g.nx.edges(keys=True):
         if kind != RELATED:
@@ -1072,25 +1072,29 @@ def _signal_pairs(
         i, j = position.get(source), position.get(target)
         if i is None or j is None:
             continue
-        listed.add((min(i, j), max(i, j)))
+        listed.append(min(i, j) * n + max(i, j))
         by_lister[source].append(j)
     for members in by_lister.values():
         members.sort()
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 if members[x] != members[y]:
-                    co_listed.add((members[x], members[y]))
+                    co_listed.append(members[x] * n + members[y])
     images: dict[str, list[int]] = defaultdict(list)
     for i, node in enumerate(ids):
         for url in sorted({image.url for image in g.nx.nodes[node].get("images", ())}):
             images[url].append(i)
-    shared: set[tuple[int, int]] = set()
     for members in images.values():
         if 2 <= len(members) <= settings.image_max_uses:
             for x in range(len(members)):
                 for y in range(x + 1, len(members)):
-                    shared.add((members[x], members[y]))
-    return listed, co_listed - listed, shared
+                    shared.append(members[x] * n + members[y])
+
+    def codes(values: array[int]) -> np.ndarray:
+        return np.unique(np.frombuffer(values, dtype=np.int64)) if values else np.empty(0, dtype=np.int64)
+
+    listed_codes = codes(listed)
+    return listed_codes, np.setdiff1d(codes(co_listed), listed_codes, assume_unique=True), codes(shared)
 
 
 class _Group:
